@@ -1,0 +1,47 @@
+package io.keapgateway.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
+import io.keapgateway.error.Problem;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Maps every failure of the admin API and the OAuth callback to problem+json, in one place. */
+class AdminErrors {
+
+    @ServerExceptionMapper
+    Response gatewayError(GatewayException error, HttpServerRequest request) {
+        Response.ResponseBuilder response = Response.status(error.code().status())
+                .type(Problem.MEDIA_TYPE)
+                .entity(Problem.of(error.code(), error.detail(), requestId(request)));
+        error.headers().forEach(response::header);
+        return response.build();
+    }
+
+    @ServerExceptionMapper
+    Response unreadableJson(JsonProcessingException error, HttpServerRequest request) {
+        return gatewayError(new GatewayException(ErrorCode.BAD_REQUEST, "The body is not valid JSON."), request);
+    }
+
+    @ServerExceptionMapper
+    Response webError(WebApplicationException error, HttpServerRequest request) {
+        int status = error.getResponse().getStatus();
+        ErrorCode code = switch (status) {
+            case 404, 405 -> ErrorCode.NOT_FOUND;
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+            case 415, 422 -> ErrorCode.VALIDATION_FAILED;
+            default -> ErrorCode.BAD_REQUEST;
+        };
+        String detail = status == 405 ? "This method is not available here." : code.title() + ".";
+        return gatewayError(new GatewayException(code, detail), request);
+    }
+
+    /** Set on every response by the request guard. */
+    static String requestId(HttpServerRequest request) {
+        return request.response().headers().get("X-Request-Id");
+    }
+}

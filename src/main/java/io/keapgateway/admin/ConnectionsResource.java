@@ -1,0 +1,89 @@
+package io.keapgateway.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keapgateway.connection.Connection;
+import io.keapgateway.connection.ConnectionRegistry;
+import io.keapgateway.connection.ConnectionService;
+import io.keapgateway.connection.Mode;
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** {@code /admin/connections}: the Keap accounts the gateway holds credentials for. */
+@Path("/admin/connections")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ConnectionsResource {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    private final ConnectionRegistry registry;
+    private final ConnectionService service;
+    private final ConnectionStatuses statuses;
+
+    ConnectionsResource(ConnectionRegistry registry, ConnectionService service, ConnectionStatuses statuses) {
+        this.registry = registry;
+        this.service = service;
+        this.statuses = statuses;
+    }
+
+    @GET
+    public List<ConnectionView> list() {
+        return registry.all().stream().sorted(Comparator.comparing(Connection::name)).map(statuses::of).toList();
+    }
+
+    @GET
+    @Path("{name}")
+    public ConnectionView get(@PathParam("name") String name) {
+        return statuses.of(find(name));
+    }
+
+    /** Creates or changes a connection: {@code {client_id, client_secret}} or {@code {api_key}}. */
+    @PUT
+    @Path("{name}")
+    public ConnectionView put(@PathParam("name") String name, JsonNode body, HttpServerRequest request) {
+        if (!NAME.matcher(name).matches()) {
+            throw new GatewayException(ErrorCode.VALIDATION_FAILED,
+                    "A connection name is 1 to 63 characters of a-z, 0-9, '-' and '_'.");
+        }
+        service.put(name, credentials(body), Actor.of(request));
+        return statuses.of(find(name));
+    }
+
+    private Connection find(String name) {
+        return registry.find(name)
+                .orElseThrow(() -> new GatewayException(ErrorCode.NOT_FOUND, "There is no connection '" + name + "'."));
+    }
+
+    private static ConnectionService.Credentials credentials(JsonNode body) {
+        String apiKey = text(body, "api_key");
+        String clientId = text(body, "client_id");
+        String clientSecret = text(body, "client_secret");
+        if (apiKey != null && clientId == null && clientSecret == null) {
+            return new ConnectionService.Credentials(Mode.api_key, null, null, apiKey);
+        }
+        if (apiKey == null && clientId != null && clientSecret != null) {
+            return new ConnectionService.Credentials(Mode.oauth, clientId, clientSecret, null);
+        }
+        throw new GatewayException(ErrorCode.VALIDATION_FAILED,
+                "Send either {\"api_key\": …} or {\"client_id\": …, \"client_secret\": …}.");
+    }
+
+    private static String text(JsonNode body, String member) {
+        if (body == null || !body.isObject()) {
+            return null;
+        }
+        JsonNode value = body.get(member);
+        return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText().trim() : null;
+    }
+}

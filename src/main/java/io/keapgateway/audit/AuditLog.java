@@ -1,0 +1,48 @@
+package io.keapgateway.audit;
+
+import io.keapgateway.store.Documents;
+import io.keapgateway.store.Store;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * The trail of admin changes and token events, newest first, capped at {@value #KEPT} entries. Entries
+ * name what changed, never a secret.
+ */
+@ApplicationScoped
+public class AuditLog {
+
+    static final int KEPT = 1000;
+    private static final String AUDIT = "audit";
+    private static final Logger LOG = Logger.getLogger("io.keapgateway.audit");
+
+    /** One audited event. */
+    @RegisterForReflection
+    public record Entry(Instant at, String actor, String action, String target, String detail) {
+    }
+
+    private final Store store;
+    private final Documents documents;
+    private final Clock clock;
+
+    AuditLog(Store store, Documents documents, Clock clock) {
+        this.store = store;
+        this.documents = documents;
+        this.clock = clock;
+    }
+
+    public void record(String actor, String action, String target, String detail) {
+        Entry entry = new Entry(clock.instant(), actor, action, target, detail);
+        LOG.infof("audit: %s %s %s %s", actor, action, target, detail == null ? "" : detail);
+        store.pushCapped(AUDIT, documents.write(entry), KEPT);
+    }
+
+    /** The newest {@code limit} entries. */
+    public List<Entry> recent(int limit) {
+        return store.first(AUDIT, limit).stream().map(doc -> documents.read(doc, Entry.class)).toList();
+    }
+}

@@ -1,0 +1,121 @@
+package io.keapgateway.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keapgateway.audit.AuditLog;
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
+import io.keapgateway.secret.Hmac;
+import io.keapgateway.store.Documents;
+import io.keapgateway.store.Store;
+import io.keapgateway.store.StoreSync;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+
+/** Issues, changes, rotates and revokes gateway keys. Every change is audited and reaches all replicas. */
+@ApplicationScoped
+public class KeyService {
+
+    /** A key together with its secret, which exists only in this answer. */
+    public record Issued(KeyRecord record, String key) {
+        @Override
+        public String toString() {
+            return "Issued[" + record.id() + "]";
+        }
+    }
+
+    private final Store store;
+    private final StoreSync sync;
+    private final Documents documents;
+    private final ObjectMapper json;
+    private final Hmac pepper;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    KeyService(Store store, StoreSync sync, Documents documents, ObjectMapper json, Hmac pepper, AuditLog audit,
+            Clock clock) {
+        this.store = store;
+        this.sync = sync;
+        this.documents = documents;
+        this.json = json;
+        this.pepper = pepper;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    public Issued create(JsonNode body, String actor) {
+        KeyFields fields = KeyFields.read(body);
+        String id = KeyFormat.newId();
+        String secret = KeyFormat.newSecret();
+        KeyRecord record = apply(fields, new KeyRecord(id, null, null, null, null, null, null, null, null,
+                clock.instant(), null, pepper.hex(secret), null, null));
+        save(record);
+        audit.record(actor, "key.create", id, "name=" + record.name() + " connection=" + record.connection());
+        return new Issued(record, KeyFormat.compose(id, secret));
+    }
+
+    public KeyRecord get(String id) {
+        return store.mapGet(KeyRegistry.KEYS, id).map(doc -> documents.read(doc, KeyRecord.class))
+                .orElseThrow(() -> new GatewayException(ErrorCode.NOT_FOUND, "There is no key '" + id + "'."));
+    }
+
+    /** Every key, newest first. */
+    public List<KeyRecord> list() {
+        return store.mapEntries(KeyRegistry.KEYS).values().stream()
+                .map(doc -> documents.read(doc, KeyRecord.class))
+                .sorted(Comparator.comparing(KeyRecord::createdAt).reversed())
+                .toList();
+    }
+
+    public KeyRecord patch(String id, JsonNode patch, String actor) {
+        KeyRecord current = get(id);
+        KeyRecord changed = apply(KeyFields.merge(KeyFields.of(current), patch, json), current);
+        save(changed);
+        audit.record(actor, "key.update", id, "fields=" + fieldNames(patch));
+        return changed;
+    }
+
+    /** Revokes the key now; revoking twice keeps the first time. */
+    public void revoke(String id, String actor) {
+        KeyRecord current = get(id);
+        if (current.revokedAt() == null) {
+            save(current.revoked(clock.instant()));
+            audit.record(actor, "key.revoke", id, null);
+        }
+    }
+
+    /** A new secret; the old one stays valid for {@code grace} (zero: not at all). */
+    public Issued rotate(String id, Duration grace, String actor) {
+        KeyRecord current = get(id);
+        if (current.revokedAt() != null) {
+            throw new GatewayException(ErrorCode.VALIDATION_FAILED, "A revoked key cannot be rotated.");
+        }
+        String secret = KeyFormat.newSecret();
+        Instant graceUntil = grace.isZero() ? null : clock.instant().plus(grace);
+        KeyRecord rotated = current.withSecret(pepper.hex(secret), graceUntil);
+        save(rotated);
+        audit.record(actor, "key.rotate", id, "grace_seconds=" + grace.toSeconds());
+        return new Issued(rotated, KeyFormat.compose(id, secret));
+    }
+
+    private static KeyRecord apply(KeyFields fields, KeyRecord base) {
+        return new KeyRecord(base.id(), fields.name(), fields.connection(), fields.scopes(), fields.rate(),
+                fields.dailyQuota(), fields.priority(), fields.expiresAt(), fields.allowedIps(), base.createdAt(),
+                base.revokedAt(), base.secretHash(), base.previousSecretHash(), base.previousSecretValidUntil());
+    }
+
+    private void save(KeyRecord record) {
+        store.mapPut(KeyRegistry.KEYS, record.id(), documents.write(record));
+        sync.announce();
+    }
+
+    private static String fieldNames(JsonNode patch) {
+        StringBuilder names = new StringBuilder();
+        patch.fieldNames().forEachRemaining(name -> names.append(names.length() == 0 ? "" : ",").append(name));
+        return names.toString();
+    }
+}

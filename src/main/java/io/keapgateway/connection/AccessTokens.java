@@ -1,0 +1,19 @@
+package io.keapgateway.connection;
+
+import io.smallrye.mutiny.Uni;
+
+/** Source of the current OAuth access token of a connection (implemented by token custody). */
+public interface AccessTokens {
+
+    /**
+     * The current access token, refreshing first if it is due; fails with {@code not_connected} when the
+     * connection has no usable grant.
+     */
+    Uni<Credential> current(Connection connection);
+
+    /**
+     * Called when Keap rejected {@code rejected} with a 401: refreshes once (shared by every caller that saw
+     * the same token rejected) and answers the token to replay with.
+     */
+    Uni<Credential> afterRejection(Connection connection, Credential rejected);
+}

@@ -1,0 +1,66 @@
+package io.keapgateway.proxy;
+
+import io.vertx.core.MultiMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway. Hop-by-hop headers (RFC 9110 §7.6.1) and every header the
+ * {@code Connection} header names stop at the gateway in both directions; towards Keap the client's own
+ * credentials and cookies are dropped too, and {@code Host} and the framing headers are set by the proxy.
+ */
+final class HeaderHygiene {
+
+    /** Hop-by-hop headers, lower case. */
+    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
+
+    /** Where a client may present its gateway key, and its cookies: never sent to Keap. */
+    static final Set<String> CLIENT_CREDENTIALS = Set.of("authorization", "x-api-key", "x-keap-api-key", "cookie");
+
+    /** Set by the proxy itself. */
+    private static final Set<String> PROXY_SET = Set.of("host", "content-length", "expect", "x-request-id");
+
+    private HeaderHygiene() {
+    }
+
+    /** The client's headers as they may be sent to Keap (without credential, host or framing). */
+    static MultiMap towardsKeap(MultiMap client) {
+        Set<String> dropped = namedInConnection(client);
+        dropped.addAll(HOP_BY_HOP);
+        dropped.addAll(CLIENT_CREDENTIALS);
+        dropped.addAll(PROXY_SET);
+        return copyExcept(client, dropped);
+    }
+
+    /** Keap's response headers as they may be sent to the client (framing is set by the proxy). */
+    static MultiMap towardsClient(MultiMap keap) {
+        Set<String> dropped = namedInConnection(keap);
+        dropped.addAll(HOP_BY_HOP);
+        return copyExcept(keap, dropped);
+    }
+
+    private static MultiMap copyExcept(MultiMap headers, Set<String> dropped) {
+        MultiMap copy = MultiMap.caseInsensitiveMultiMap();
+        for (Map.Entry<String, String> header : headers) {
+            if (!dropped.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                copy.add(header.getKey(), header.getValue());
+            }
+        }
+        return copy;
+    }
+
+    private static Set<String> namedInConnection(MultiMap headers) {
+        Set<String> named = new HashSet<>();
+        for (String value : headers.getAll("connection")) {
+            for (String token : value.split(",")) {
+                if (!token.isBlank()) {
+                    named.add(token.trim().toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return named;
+    }
+}

@@ -1,0 +1,92 @@
+package io.keapgateway.proxy;
+
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
+import io.keapgateway.error.ProblemResponses;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * First handler of every request on the main port: gives it a request id, and refuses what no route should
+ * see: malformed request-targets and ambiguous body framing (the material of request smuggling).
+ */
+final class RequestGuard implements Handler<RoutingContext> {
+
+    /** Routing-context key of the request id. */
+    static final String REQUEST_ID = "keap-gateway.request-id";
+    /** Routing-context key of the checked {@link RequestTarget}. */
+    static final String TARGET = "keap-gateway.target";
+
+    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+
+    /** Largest body accepted outside the proxy (admin API JSON). */
+    private static final long ADMIN_MAX_BODY = 1024 * 1024;
+
+    private final long proxyMaxBody;
+
+    RequestGuard(long proxyMaxBody) {
+        this.proxyMaxBody = proxyMaxBody;
+    }
+
+    @Override
+    public void handle(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        String requestId = requestId(request.getHeader("X-Request-Id"));
+        context.put(REQUEST_ID, requestId);
+        request.response().putHeader("X-Request-Id", requestId);
+        try {
+            RequestTarget target = RequestTarget.parse(request.uri());
+            long limit = target.rawPath().startsWith("/crm/") ? proxyMaxBody : ADMIN_MAX_BODY;
+            checkFraming(request.headers(), limit);
+            context.put(TARGET, target);
+        } catch (GatewayException error) {
+            request.pause(); // do not read a body we are refusing
+            ProblemResponses.send(request.response(), error, requestId);
+            return;
+        }
+        context.next();
+    }
+
+    /** The client's request id if it is a sane token, else a new one. */
+    static String requestId(String fromClient) {
+        if (fromClient != null && CLIENT_REQUEST_ID.matcher(fromClient).matches()) {
+            return fromClient;
+        }
+        return UUID.randomUUID().toString();
+    }
+
+    /** One unambiguous framing: at most one Content-Length, or chunked alone, and within the size limit. */
+    static void checkFraming(MultiMap headers, long maxBody) {
+        List<String> lengths = headers.getAll("Content-Length");
+        List<String> encodings = headers.getAll("Transfer-Encoding");
+        if (!encodings.isEmpty()) {
+            if (!lengths.isEmpty()) {
+                throw bad("Content-Length and Transfer-Encoding must not both be sent.");
+            }
+            if (encodings.size() != 1 || !encodings.get(0).trim().toLowerCase(Locale.ROOT).equals("chunked")) {
+                throw bad("Only 'Transfer-Encoding: chunked' is accepted.");
+            }
+            return;
+        }
+        if (lengths.isEmpty()) {
+            return;
+        }
+        if (lengths.size() != 1 || !lengths.get(0).trim().matches("[0-9]{1,18}")) {
+            throw bad("Exactly one numeric Content-Length is accepted.");
+        }
+        if (Long.parseLong(lengths.get(0).trim()) > maxBody) {
+            throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE,
+                    "The request body is larger than the gateway accepts (" + maxBody + " bytes).");
+        }
+    }
+
+    private static GatewayException bad(String detail) {
+        return new GatewayException(ErrorCode.BAD_REQUEST, detail);
+    }
+}

@@ -1,0 +1,124 @@
+package io.keapgateway.proxy;
+
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * The request-target of a client request, checked. The raw path must be plain: well-formed
+ * percent-encoding, no control characters, no dot or empty segments, no encoded {@code /}, {@code \} or
+ * {@code .} (the usual ways to make a proxy and its upstream disagree about a path). What is forwarded is
+ * the raw path and query byte for byte, minus an {@code access_token} query parameter.
+ *
+ * @param rawPath the path as sent, forwarded unchanged
+ * @param forwardedQuery the query to forward, or null for none
+ * @param decodedPath the path with percent-encoding decoded, for scope matching
+ * @param accessToken the value of an {@code access_token} query parameter (old SDKs), or null
+ */
+record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, String accessToken) {
+
+    /** Checks the syntax of a request-target that any route may receive. */
+    static RequestTarget parse(String uri) {
+        if (uri == null || !uri.startsWith("/")) {
+            throw bad("The request-target must be an absolute path.");
+        }
+        int question = uri.indexOf('?');
+        String rawPath = question < 0 ? uri : uri.substring(0, question);
+        String rawQuery = question < 0 ? null : uri.substring(question + 1);
+        String decodedPath = decode(rawPath, true);
+        checkSegments(rawPath, decodedPath);
+        String accessToken = null;
+        String forwardedQuery = rawQuery;
+        if (rawQuery != null) {
+            decode(rawQuery, false);
+            QueryWithoutToken split = QueryWithoutToken.of(rawQuery);
+            accessToken = split.token();
+            forwardedQuery = split.query();
+        }
+        return new RequestTarget(rawPath, forwardedQuery, decodedPath, accessToken);
+    }
+
+    /** True for the paths CONTRACT.md allows to be forwarded. */
+    boolean forwardable() {
+        return rawPath.startsWith("/crm/rest/v1/") || rawPath.startsWith("/crm/rest/v2/")
+                || rawPath.equals("/crm/xmlrpc") || rawPath.equals("/crm/xmlrpc/v1");
+    }
+
+    /** Path and query as sent to Keap. */
+    String forwardedUri() {
+        return forwardedQuery == null ? rawPath : rawPath + "?" + forwardedQuery;
+    }
+
+    private static void checkSegments(String rawPath, String decodedPath) {
+        String lower = rawPath.toLowerCase(Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || decodedPath.contains("\\")) {
+            throw notForwarded();
+        }
+        String[] segments = decodedPath.substring(1).split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String segment = segments[i];
+            boolean last = i == segments.length - 1;
+            if (segment.equals(".") || segment.equals("..") || (segment.isEmpty() && !last)) {
+                throw notForwarded();
+            }
+        }
+    }
+
+    /** Percent-decodes as UTF-8, refusing malformed escapes and control characters. */
+    private static String decode(String raw, boolean path) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length() || hex(raw.charAt(i + 1)) < 0 || hex(raw.charAt(i + 2)) < 0) {
+                    throw bad("Malformed percent-encoding in the " + (path ? "path." : "query."));
+                }
+                int value = hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2));
+                if (value < 0x20 || value == 0x7f) {
+                    throw bad("Encoded control characters are not allowed.");
+                }
+                bytes.write(value);
+                i += 2;
+            } else if (c <= 0x20 || c == 0x7f || c == '#' || (path && c == '\\')) {
+                throw bad("Illegal character in the request-target.");
+            } else {
+                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(encoded, 0, encoded.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
+    }
+
+    private static GatewayException bad(String detail) {
+        return new GatewayException(ErrorCode.BAD_REQUEST, detail);
+    }
+
+    private static GatewayException notForwarded() {
+        return new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway.");
+    }
+
+    /** A query split into the {@code access_token} parameter and everything else, which stays byte for byte. */
+    private record QueryWithoutToken(String query, String token) {
+        static QueryWithoutToken of(String rawQuery) {
+            if (!rawQuery.contains("access_token")) {
+                return new QueryWithoutToken(rawQuery, null);
+            }
+            StringBuilder kept = new StringBuilder();
+            String token = null;
+            for (String pair : rawQuery.split("&", -1)) {
+                if (pair.equals("access_token") || pair.startsWith("access_token=")) {
+                    token = pair.length() > "access_token=".length() ? pair.substring("access_token=".length()) : "";
+                } else {
+                    kept.append(kept.length() == 0 ? "" : "&").append(pair);
+                }
+            }
+            return new QueryWithoutToken(kept.length() == 0 ? null : kept.toString(), token);
+        }
+    }
+}

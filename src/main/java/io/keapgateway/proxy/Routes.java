@@ -1,0 +1,35 @@
+package io.keapgateway.proxy;
+
+import io.keapgateway.config.GatewayConfig;
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
+import io.keapgateway.error.ProblemResponses;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Puts the gateway's handlers on the main router: the guard before everything, the proxy on
+ * {@code /crm/*}, and a problem+json 404 after everything else.
+ */
+@ApplicationScoped
+class Routes {
+
+    void register(@Observes Router router, ProxyHandler proxy, GatewayConfig config) {
+        router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue()));
+        router.route("/crm/*").order(-900).handler(proxy);
+        router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));
+        // The router itself refuses a path it cannot decode before any handler runs.
+        router.errorHandler(400, context -> answer(context, ErrorCode.BAD_REQUEST, "Malformed request."));
+    }
+
+    private static void answer(RoutingContext context, ErrorCode code, String detail) {
+        String requestId = context.get(RequestGuard.REQUEST_ID);
+        if (requestId == null) {
+            requestId = RequestGuard.requestId(context.request().getHeader("X-Request-Id"));
+            context.response().putHeader("X-Request-Id", requestId);
+        }
+        ProblemResponses.send(context.response(), new GatewayException(code, detail), requestId);
+    }
+}

@@ -1,0 +1,142 @@
+package io.keapgateway.store;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The store of a single replica: everything in this process, lost on restart. */
+final class MemoryStore implements Store {
+
+    private record Expiring(String value, Instant expiresAt) {
+    }
+
+    private final Clock clock;
+    private final Map<String, Map<String, String>> maps = new HashMap<>();
+    private final Map<String, Expiring> values = new HashMap<>();
+    private final Map<String, Versioned> versioned = new HashMap<>();
+    private final Map<String, Long> counters = new HashMap<>();
+    private final Map<String, LinkedList<String>> lists = new HashMap<>();
+
+    MemoryStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized Optional<String> mapGet(String map, String field) {
+        return Optional.ofNullable(maps.getOrDefault(map, Map.of()).get(field));
+    }
+
+    @Override
+    public synchronized Map<String, String> mapEntries(String map) {
+        return Map.copyOf(maps.getOrDefault(map, Map.of()));
+    }
+
+    @Override
+    public synchronized void mapPut(String map, String field, String value) {
+        maps.computeIfAbsent(map, m -> new HashMap<>()).put(field, value);
+    }
+
+    @Override
+    public synchronized void mapPutAll(String map, Map<String, String> fields) {
+        maps.computeIfAbsent(map, m -> new HashMap<>()).putAll(fields);
+    }
+
+    @Override
+    public synchronized boolean mapRemove(String map, String field) {
+        return maps.getOrDefault(map, new HashMap<>()).remove(field) != null;
+    }
+
+    @Override
+    public synchronized Optional<String> get(String key) {
+        return live(key).map(Expiring::value);
+    }
+
+    @Override
+    public synchronized boolean putIfAbsent(String key, String value, Duration ttl) {
+        if (live(key).isPresent()) {
+            return false;
+        }
+        values.put(key, new Expiring(value, clock.instant().plus(ttl)));
+        return true;
+    }
+
+    @Override
+    public synchronized Optional<String> take(String key) {
+        Optional<String> value = get(key);
+        values.remove(key);
+        return value;
+    }
+
+    @Override
+    public synchronized boolean deleteIfEquals(String key, String expected) {
+        if (!get(key).filter(expected::equals).isPresent()) {
+            return false;
+        }
+        values.remove(key);
+        return true;
+    }
+
+    @Override
+    public synchronized boolean expireIfEquals(String key, String expected, Duration ttl) {
+        if (!get(key).filter(expected::equals).isPresent()) {
+            return false;
+        }
+        values.put(key, new Expiring(expected, clock.instant().plus(ttl)));
+        return true;
+    }
+
+    @Override
+    public synchronized Optional<Versioned> getVersioned(String key) {
+        return Optional.ofNullable(versioned.get(key));
+    }
+
+    @Override
+    public synchronized boolean putIfNewer(String key, Versioned value) {
+        Versioned current = versioned.get(key);
+        if (current != null && current.version() >= value.version()) {
+            return false;
+        }
+        versioned.put(key, value);
+        return true;
+    }
+
+    @Override
+    public synchronized long increment(String key) {
+        return counters.merge(key, 1L, Long::sum);
+    }
+
+    @Override
+    public synchronized long counter(String key) {
+        return counters.getOrDefault(key, 0L);
+    }
+
+    @Override
+    public synchronized void pushCapped(String list, String value, int max) {
+        LinkedList<String> entries = lists.computeIfAbsent(list, l -> new LinkedList<>());
+        entries.addFirst(value);
+        while (entries.size() > max) {
+            entries.removeLast();
+        }
+    }
+
+    @Override
+    public synchronized List<String> first(String list, int count) {
+        List<String> entries = lists.getOrDefault(list, new LinkedList<>());
+        return new ArrayList<>(entries.subList(0, Math.min(count, entries.size())));
+    }
+
+    private Optional<Expiring> live(String key) {
+        Expiring entry = values.get(key);
+        if (entry != null && !entry.expiresAt().isAfter(clock.instant())) {
+            values.remove(key);
+            return Optional.empty();
+        }
+        return Optional.ofNullable(entry);
+    }
+}

@@ -1,0 +1,79 @@
+package io.keapgateway.store;
+
+import io.keapgateway.config.GatewayConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps every replica's caches of keys and connections current. A writer bumps a shared revision counter;
+ * each replica polls it (every {@code keap-gateway.keys.sync-interval}, default 250 ms) and reloads when it
+ * moved. That is how a revocation reaches every replica within a second, without a Redis call per request.
+ * A Vert.x timer drives the poll because the scheduler's resolution is one second; the poll itself runs on
+ * a worker thread since the store blocks.
+ */
+@ApplicationScoped
+public class StoreSync {
+
+    private static final Logger LOG = Logger.getLogger(StoreSync.class);
+    private static final String REVISION = "revision";
+
+    private final Store store;
+    private final Event<StoreChanged> changed;
+    private long seen = Long.MIN_VALUE;
+    private boolean failing;
+    private Vertx vertx;
+    private long timer;
+
+    StoreSync(Store store, Event<StoreChanged> changed) {
+        this.store = store;
+        this.changed = changed;
+    }
+
+    void loadAtStartup(@Observes @Priority(10) StartupEvent event, Vertx vertx, GatewayConfig config) {
+        poll();
+        this.vertx = vertx;
+        this.timer = vertx.setPeriodic(config.keys().syncInterval().toMillis(),
+                tick -> vertx.executeBlocking(() -> {
+                    poll();
+                    return null;
+                }, false));
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (vertx != null) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /** Announces a change made by this replica: reloads here now, and on the others at their next poll. */
+    public synchronized void announce() {
+        seen = store.increment(REVISION);
+        changed.fire(new StoreChanged(seen));
+    }
+
+    synchronized void poll() {
+        try {
+            long revision = store.counter(REVISION);
+            if (failing) {
+                LOG.info("The store answers again; caches are being refreshed");
+                failing = false;
+                seen = Long.MIN_VALUE;
+            }
+            if (revision != seen) {
+                seen = revision;
+                changed.fire(new StoreChanged(revision));
+            }
+        } catch (RuntimeException e) {
+            if (!failing) {
+                LOG.warnf("The store does not answer (%s); keys and connections stay as last loaded", e.getMessage());
+                failing = true;
+            }
+        }
+    }
+}
