@@ -64,6 +64,9 @@ public interface GatewayConfig {
     /** How gateway keys are cached and tracked. */
     Keys keys();
 
+    /** OAuth token custody. */
+    OAuth oauth();
+
     /** The two stores. */
     enum StoreKind {
         /** Real Redis; several replicas share it. */
@@ -129,6 +132,33 @@ public interface GatewayConfig {
             @WithDefault("20")
             int burst();
         }
+    }
+
+    /** OAuth token custody (CONTRACT.md "Admin API", KEAP-API-FACTS.md sections 1 and 7). */
+    interface OAuth {
+        /** Refresh an access token this long before it expires (Keap's live 24 h). */
+        @WithDefault("15m")
+        Duration refreshMargin();
+
+        /** Refresh any grant older than this even when idle (Keap's refresh tokens die after about 45 days). */
+        @WithDefault("20d")
+        Duration maxGrantAge();
+
+        /** How often one replica looks for grants due for a proactive refresh. */
+        @WithDefault("1m")
+        Duration refreshCheckInterval();
+
+        /** Lifetime of the cross-replica refresh lease; it is renewed while the token call runs. */
+        @WithDefault("15s")
+        Duration leaseTtl();
+
+        /** Longest wait for Keap's token endpoint. */
+        @WithDefault("30s")
+        Duration tokenTimeout();
+
+        /** Lifetime of the single-use {@code state} of an authorize URL. */
+        @WithDefault("10m")
+        Duration stateTtl();
     }
 
     /** Gateway keys. */

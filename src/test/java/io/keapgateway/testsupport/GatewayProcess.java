@@ -1,0 +1,147 @@
+package io.keapgateway.testsupport;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One more replica of the packaged gateway (the JVM jar, or the native executable when the build made
+ * one), started as a child process on free ports with the given environment. Integration tests use it to
+ * run several replicas against one Redis, or to start the gateway with a configuration of their own.
+ */
+public final class GatewayProcess implements AutoCloseable {
+
+    /** The secrets every replica of a test shares (never real ones). */
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+    public static final String ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+    private final int managementPort;
+
+    private GatewayProcess(Process process, Path log, int port, int managementPort) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+        this.managementPort = managementPort;
+    }
+
+    /** The environment of a prod replica talking to {@code upstream} and the local Redis under {@code prefix}. */
+    public static Map<String, String> environment(String upstream, String prefix) {
+        Map<String, String> env = new HashMap<>();
+        env.put("KEAP_GATEWAY_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.put("KEAP_GATEWAY_ENCRYPTION_KEY", ENCRYPTION_KEY);
+        env.put("KEAP_GATEWAY_UPSTREAM_URL", upstream);
+        env.put("KEAP_GATEWAY_TOKEN_URL", upstream + "/token");
+        env.put("KEAP_GATEWAY_AUTHORIZE_URL", upstream + "/app/oauth/authorize");
+        env.put("KEAP_GATEWAY_REDIS_PREFIX", prefix);
+        env.put("QUARKUS_REDIS_HOSTS", "redis://localhost:6379");
+        return env;
+    }
+
+    /** Starts a replica and waits until it is live. */
+    public static GatewayProcess start(Map<String, String> environment) throws IOException, InterruptedException {
+        GatewayProcess gateway = launch(environment);
+        gateway.awaitLive(Duration.ofSeconds(60));
+        return gateway;
+    }
+
+    /** Starts a replica without waiting: for tests of start-up itself. */
+    public static GatewayProcess launch(Map<String, String> environment) throws IOException {
+        int port = freePort();
+        int managementPort = freePort();
+        List<String> command = new ArrayList<>();
+        Path nativeImage = Path.of(System.getProperty("native.image.path", "target/none"));
+        if (Files.isExecutable(nativeImage)) {
+            command.add(nativeImage.toAbsolutePath().toString());
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Xmx" + environment.getOrDefault("TEST_GATEWAY_XMX", "256m"));
+            command.add("-jar");
+            command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString());
+        }
+        command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dquarkus.management.port=" + managementPort);
+        Path log = Files.createTempFile("gateway-" + port + "-", ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        return new GatewayProcess(builder.start(), log, port, managementPort);
+    }
+
+    public String url() {
+        return "http://localhost:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String managementUrl() {
+        return "http://localhost:" + managementPort;
+    }
+
+    /** Everything the replica printed so far. */
+    public String logs() throws IOException {
+        return Files.readString(log);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits for the process to end by itself; answers its exit code, or -1 if it is still running. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
+    /** Ends the replica abruptly, as a crash or an OOM kill would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+
+    private void awaitLive(Duration timeout) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plus(timeout);
+        HttpRequest live = HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/live")).build();
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("gateway exited with " + process.exitValue() + ":\n" + logs());
+            }
+            try {
+                if (client.send(live, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100); // polling a child process that offers no start-up signal
+        }
+        throw new IllegalStateException("gateway not live after " + timeout + ":\n" + logs());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
