@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.ConnectException;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -57,10 +56,11 @@ class Forwarder {
                     answer.tryFail(translate(response.cause()));
                 }
             });
+            Runnable sent = () -> toKeap.idleTimeout(upstream.responseTimeoutMillis());
             if (buffered != null) {
-                toKeap.end(buffered);
+                toKeap.end(buffered).onSuccess(v -> sent.run());
             } else {
-                streamBody(client, toKeap, maxBody, answer);
+                streamBody(client, toKeap, maxBody, answer, sent);
             }
         });
         return answer.future();
@@ -89,11 +89,11 @@ class Forwarder {
 
     /** Pipes the client's body to Keap, counting bytes so that a chunked body cannot exceed the limit. */
     private static void streamBody(HttpServerRequest client, HttpClientRequest toKeap, long maxBody,
-            Promise<HttpClientResponse> answer) {
+            Promise<HttpClientResponse> answer, Runnable sent) {
         String length = client.getHeader("Content-Length");
         boolean chunked = client.getHeader("Transfer-Encoding") != null;
         if (length == null && !chunked) {
-            toKeap.end();
+            toKeap.end().onSuccess(v -> sent.run());
             return;
         }
         if (length != null) {
@@ -109,9 +109,10 @@ class Forwarder {
             seen[0] += chunk.length();
             if (seen[0] > maxBody) {
                 client.handler(null);
-                toKeap.reset();
+                // Answer first: resetting the request to Keap fails its response future too.
                 answer.tryFail(new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE,
                         "The request body is larger than the gateway accepts (" + maxBody + " bytes)."));
+                toKeap.reset();
                 return;
             }
             toKeap.write(chunk);
@@ -120,7 +121,7 @@ class Forwarder {
                 toKeap.drainHandler(drained -> client.resume());
             }
         });
-        client.endHandler(end -> toKeap.end());
+        client.endHandler(end -> toKeap.end().onSuccess(v -> sent.run()));
         client.exceptionHandler(failure -> toKeap.reset());
         client.resume();
     }
@@ -130,8 +131,7 @@ class Forwarder {
         if (failure instanceof GatewayException known) {
             return known;
         }
-        if (failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout")
-                && !(failure instanceof ConnectException) && !failure.getClass().getName().contains("Connect")) {
+        if (failure instanceof TimeoutException) { // Vert.x's idle timeout: Keap went quiet mid-exchange
             return new GatewayException(ErrorCode.UPSTREAM_TIMEOUT, "Keap did not answer in time.");
         }
         return new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, "Keap could not be reached.");

@@ -20,8 +20,14 @@ class Routes {
         router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue()));
         router.route("/crm/*").order(-900).handler(proxy);
         router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));
-        // The router itself refuses a path it cannot decode before any handler runs.
-        router.errorHandler(400, context -> answer(context, ErrorCode.BAD_REQUEST, "Malformed request."));
+        // The router itself fails a request whose path it cannot decode, before any handler runs.
+        router.route().order(-1001).failureHandler(context -> {
+            if (context.statusCode() == 400 && !context.response().headWritten()) {
+                answer(context, ErrorCode.BAD_REQUEST, "Malformed request-target.");
+            } else {
+                context.next();
+            }
+        });
     }
 
     private static void answer(RoutingContext context, ErrorCode code, String detail) {

@@ -50,14 +50,21 @@ class Upstream {
         return client;
     }
 
-    /** Options of a request to Keap for {@code pathAndQuery}, with the response timeout applied. */
+    /** Options of a request to Keap for {@code pathAndQuery}. */
     RequestOptions request(String pathAndQuery) {
         return new RequestOptions()
                 .setHost(host)
                 .setPort(port)
                 .setSsl(ssl)
-                .setURI(basePath + pathAndQuery)
-                .setIdleTimeout(responseTimeoutMillis);
+                .setURI(basePath + pathAndQuery);
+    }
+
+    /**
+     * Longest silence from Keap once the request has been sent whole (milliseconds). It is armed only then,
+     * so that a long upload is not mistaken for a silent Keap.
+     */
+    long responseTimeoutMillis() {
+        return responseTimeoutMillis;
     }
 
     /** The Host header Keap expects. */

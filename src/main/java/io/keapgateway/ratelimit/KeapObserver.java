@@ -65,7 +65,7 @@ final class KeapObserver {
         Duration wait = quota.flatMap(q -> KeapGate.exhaustedFor(q, now)).orElseGet(() -> backoff.delay(attempt));
         state.blockUntil(now.plus(wait).toEpochMilli());
         LOG.debugf("Keap answered 429 on connection %s: no requests for %d ms", connection, wait.toMillis());
-        return redis == null ? Uni.createFrom().voidItem() : shareBlock(connection, wait);
+        return redis == null ? Uni.createFrom().voidItem() : shareBlock(connection, wait, null);
     }
 
     /** Writes the reports that changed since their last write, each at most once per interval. */
@@ -125,8 +125,13 @@ final class KeapObserver {
         });
     }
 
-    private Uni<Void> shareBlock(String connection, Duration wait) {
-        List<String> args = List.of("", Long.toString(wait.toMillis()));
+    /**
+     * Blocks the connection in Redis for {@code wait}, keeping any longer block.
+     *
+     * @param nowMillis null for Redis's clock (the one {@code limiter.lua} uses); a fixed time for tests
+     */
+    Uni<Void> shareBlock(String connection, Duration wait, Long nowMillis) {
+        List<String> args = List.of(nowMillis == null ? "" : nowMillis.toString(), Long.toString(wait.toMillis()));
         return quietly(BLOCK.run(redis, List.of(keys.blocked(connection)), args), "block", null);
     }
 

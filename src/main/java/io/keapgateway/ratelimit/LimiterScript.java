@@ -4,13 +4,18 @@ import io.keapgateway.store.LuaScript;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Runs {@code limiter.lua}: one EVALSHA decides one request against all of its shared limits. */
 final class LimiterScript {
 
-    private static final LuaScript SCRIPT = LuaScript.fromResource("/io/keapgateway/ratelimit/limiter.lua");
+    private static final String SOURCE = resource("/io/keapgateway/ratelimit/limiter.lua");
+    private static final LuaScript SCRIPT = new LuaScript(SOURCE);
 
     private final ReactiveRedisDataSource redis;
     private final LimitKeys keys;
@@ -38,6 +43,14 @@ final class LimiterScript {
         return SCRIPT.run(redis, keys.decision(connection, keyId), args).map(LimiterScript::verdict);
     }
 
+    /**
+     * Loads the script into Redis ahead of the first request (at start, and after Redis was unreachable,
+     * since it may have restarted): a request then needs one round trip, never the NOSCRIPT reload's three.
+     */
+    Uni<Void> preload() {
+        return redis.execute("SCRIPT", "LOAD", SOURCE).replaceWithVoid();
+    }
+
     private static Verdict verdict(Response reply) {
         boolean allowed = reply.get(0).toLong() == 1;
         return new Verdict(
@@ -49,6 +62,17 @@ final class LimiterScript {
                 reply.get(5).toLong(),
                 reply.get(6).toLong(),
                 reply.get(7).toLong());
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = LimiterScript.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read script resource " + name, e);
+        }
     }
 
     // Rates are whole numbers from the configuration or the key, but the type allows fractions: plain decimal.

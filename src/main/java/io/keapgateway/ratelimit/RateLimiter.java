@@ -1,0 +1,197 @@
+package io.keapgateway.ratelimit;
+
+import io.keapgateway.config.GatewayConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.Startup;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jboss.logging.Logger;
+
+/**
+ * The gateway's limits (CONTRACT.md "Limits"): per key, per Keap connection across all replicas, and what
+ * Keap itself reports. The proxy calls {@link #acquire} before forwarding a request and {@link #observe}
+ * with every response Keap sends back.
+ *
+ * <p>Shared state lives in Redis and is decided by one script call per request. When Redis fails or does
+ * not answer within {@link LimiterSettings#REDIS_TIMEOUT}, this replica decides alone with its share of
+ * each limit (limit / replicas seen recently) until a heartbeat reaches Redis again. Redis alone never
+ * makes a request fail.
+ */
+@Startup // the local-mode gauge and the heartbeat exist from the start, not from the first request
+@ApplicationScoped
+public class RateLimiter {
+
+    private static final Logger LOG = Logger.getLogger(RateLimiter.class);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(2);
+
+    private final ReactiveRedisDataSource redis; // null: the memory store, one replica, no Redis at all
+    private final LimiterSettings settings;
+    private final LimitKeys keys;
+    private final Clock clock;
+    private final LimiterScript script;
+    private final LocalLimiter local = new LocalLimiter();
+    private final LocalMode mode;
+    private final ReplicaCensus census;
+    private final KeapObserver keap;
+    private volatile boolean scriptLoaded;
+
+    @Inject
+    RateLimiter(GatewayConfig config, Instance<ReactiveRedisDataSource> redis, Clock clock, MeterRegistry registry) {
+        this(config.store() == GatewayConfig.StoreKind.memory ? null : redis.get(),
+                LimiterSettings.from(config), clock, registry);
+    }
+
+    /** A limiter on the given Redis (null for none), for tests and for the constructor above. */
+    RateLimiter(ReactiveRedisDataSource redis, LimiterSettings settings, Clock clock, MeterRegistry registry) {
+        this.redis = redis;
+        this.settings = settings;
+        this.keys = new LimitKeys(settings.prefix());
+        this.clock = clock;
+        this.script = new LimiterScript(redis, keys);
+        this.mode = new LocalMode(registry);
+        this.census = new ReplicaCensus(redis, keys);
+        this.keap = new KeapObserver(redis, keys, clock, new Backoff(() -> ThreadLocalRandom.current().nextDouble()));
+    }
+
+    @PostConstruct
+    void start() {
+        heartbeat().subscribe().with(ignored -> { }); // counts replicas, opens the connection, loads the script
+    }
+
+    /**
+     * Decides one request and, when it is allowed, charges every limit it touches. Never fails: without
+     * Redis the decision is local. Completes on the caller's Vert.x context when there is one.
+     */
+    public Uni<Decision> acquire(LimitRequest request) {
+        EffectiveLimits limits = settings.limitsFor(request);
+        long now = clock.millis();
+        Verdict blocked = keap.blockedVerdict(request.connection(), now); // our own 429: no need to ask Redis
+        if (blocked != null) {
+            local.countDenied(request.connection(), request.keyId(), now); // Redis never saw it: count it here
+            return Uni.createFrom().item(blocked.toDecision());
+        }
+        if (redis == null || mode.active()) {
+            return Uni.createFrom().item(decideLocally(request, limits));
+        }
+        Context context = Vertx.currentContext();
+        Uni<Decision> shared = script.decide(request.connection(), request.keyId(), limits, null)
+                .ifNoItem().after(settings.redisTimeout()).fail()
+                .map(Verdict::toDecision)
+                .onFailure().recoverWithItem(failure -> {
+                    mode.enter(failure, census.replicas());
+                    return decideLocally(request, limits);
+                });
+        return context == null ? shared : shared.emitOn(task -> context.runOnContext(ignored -> task.run()));
+    }
+
+    /**
+     * Learns from one Keap response: its {@code x-keap-*} quota headers, and on status 429 a block of the
+     * connection for every replica. Does not block; any Redis write happens in the background.
+     */
+    public void observe(String connection, MultiMap keapResponseHeaders, int status) {
+        observeAndShare(connection, keapResponseHeaders, status).subscribe().with(ignored -> { });
+    }
+
+    /** A key's counts for today (UTC). Blocking: call it from a worker thread. */
+    public Usage usage(String connection, String keyId) {
+        long day = LocalLimiter.day(clock.millis());
+        Usage counted = local.usage(connection, keyId, day); // decided here without Redis
+        if (redis == null) {
+            return counted;
+        }
+        try {
+            Map<String, String> fields = redis.hash(String.class)
+                    .hmget(keys.key(connection, keyId), "day", "requests", "denied")
+                    .await().atMost(ADMIN_TIMEOUT);
+            if (!Long.toString(day).equals(fields.get("day"))) {
+                return counted;
+            }
+            return counted.plus(new Usage(number(fields.get("requests")), number(fields.get("denied"))));
+        } catch (RuntimeException e) {
+            LOG.debugf("Usage not readable from Redis: %s", e.toString());
+            return counted;
+        }
+    }
+
+    /**
+     * What Keap last reported for the connection, seen by any replica. Reads Redis unless called on an
+     * event loop thread (then only what this replica saw).
+     */
+    public Optional<KeapQuota> lastReportedQuota(String connection) {
+        Optional<KeapQuota> seen = keap.latest(connection);
+        if (redis == null || mode.active() || Context.isOnEventLoopThread()) {
+            return seen;
+        }
+        try {
+            Optional<KeapQuota> shared = keap.shared(connection).await().atMost(ADMIN_TIMEOUT);
+            if (seen.isEmpty() || shared.isPresent() && shared.get().observedAt().isAfter(seen.get().observedAt())) {
+                return shared;
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("Keap's report not readable from Redis: %s", e.toString());
+        }
+        return seen;
+    }
+
+    /**
+     * Tells Redis this replica is alive, learns the replica count, and ends local mode once Redis answers
+     * (loading the limiter script first: a Redis that was unreachable may have restarted without it).
+     */
+    @Scheduled(every = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> heartbeat() {
+        local.forgetIdle(clock.millis());
+        if (redis == null) {
+            return Uni.createFrom().voidItem();
+        }
+        boolean load = !scriptLoaded || mode.active();
+        return census.beat()
+                .chain(ignored -> load ? script.preload() : Uni.createFrom().voidItem())
+                .ifNoItem().after(KeapObserver.WRITE_TIMEOUT).fail()
+                .onItem().invoke(() -> {
+                    scriptLoaded = true;
+                    mode.leave();
+                })
+                .onFailure().invoke(failure -> mode.enter(failure, census.replicas()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    /** Writes Keap's latest reports to Redis, each connection at most once per second. */
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> flushKeapReports() {
+        return keap.flush();
+    }
+
+    /** {@link #observe}, completing once a 429's block has reached Redis (tests wait for that). */
+    Uni<Void> observeAndShare(String connection, MultiMap keapResponseHeaders, int status) {
+        return keap.observe(connection, keapResponseHeaders, status);
+    }
+
+    /** The replica count last seen, at least 1. */
+    int replicas() {
+        return census.replicas();
+    }
+
+    private Decision decideLocally(LimitRequest request, EffectiveLimits limits) {
+        EffectiveLimits share = limits.share(census.replicas());
+        KeapGate gate = keap.gate(request.connection());
+        return local.decide(request.connection(), request.keyId(), share, clock.millis(), gate).toDecision();
+    }
+
+    private static long number(String value) {
+        return value == null ? 0 : Long.parseLong(value);
+    }
+}

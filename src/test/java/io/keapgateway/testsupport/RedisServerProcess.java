@@ -1,0 +1,129 @@
+package io.keapgateway.testsupport;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private {@code redis-server} run as a child process, for tests that must stop Redis and start it again
+ * on the same port. Tests are skipped (JUnit assumption) where {@code redis-server} is not on the PATH.
+ */
+public final class RedisServerProcess implements AutoCloseable {
+
+    private final int port;
+    private Process process;
+
+    private RedisServerProcess(int port) {
+        this.port = port;
+    }
+
+    /** Starts a server on a free port; skips the calling test when {@code redis-server} is missing. */
+    public static RedisServerProcess startOnFreePort() {
+        assumeTrue(onPath("redis-server"), "redis-server is not on the PATH");
+        RedisServerProcess server = new RedisServerProcess(freePort());
+        server.start();
+        return server;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** A Redis connection string for this server. */
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Starts the server (again) and returns once it accepts connections. */
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no")
+                    .redirectErrorStream(true)
+                    .start();
+            awaitReady(process);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start redis-server", e);
+        }
+    }
+
+    /** Stops the server and waits until the process has exited. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    // Redis logs "Ready to accept connections" once it listens; the rest of its output is drained so the
+    // pipe never fills and blocks it.
+    private static void awaitReady(Process process) throws IOException {
+        BufferedReader output = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        for (String line = output.readLine(); line != null; line = output.readLine()) {
+            seen.append(line).append('\n');
+            if (line.contains("Ready to accept connections")) {
+                Thread drain = new Thread(() -> drain(output), "redis-server-output");
+                drain.setDaemon(true);
+                drain.start();
+                return;
+            }
+        }
+        throw new IllegalStateException("redis-server exited before it was ready:\n" + seen);
+    }
+
+    private static void drain(BufferedReader output) {
+        try {
+            while (output.readLine() != null) {
+                // discarded: only the startup lines matter
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (new File(dir, program).canExecute()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
