@@ -1,7 +1,10 @@
 package io.keapgateway.admin;
 
 import io.keapgateway.auth.KeyRecord;
+import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
+import io.keapgateway.ratelimit.RateLimiter;
+import io.keapgateway.ratelimit.Usage;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 
@@ -12,11 +15,23 @@ class KeyCounters {
     record Today(Long requests, Long denied) {
     }
 
-    Today today(KeyRecord key) {
-        return new Today(null, null);
+    private final RateLimiter limiter;
+
+    KeyCounters(RateLimiter limiter) {
+        this.limiter = limiter;
     }
 
+    Today today(KeyRecord key) {
+        Usage usage = limiter.usage(key.connection(), key.id());
+        return new Today(usage.requestsToday(), usage.deniedToday());
+    }
+
+    /** The key's own daily quota, if today's requests have used it up. */
     Optional<GatewayException> dailyQuotaDenial(KeyRecord key) {
-        return Optional.empty();
+        if (key.dailyQuota() == null || today(key).requests() < key.dailyQuota()) {
+            return Optional.empty();
+        }
+        return Optional.of(new GatewayException(ErrorCode.QUOTA_EXHAUSTED,
+                "This key has used its daily quota of " + key.dailyQuota() + " requests; it renews at 00:00 UTC."));
     }
 }

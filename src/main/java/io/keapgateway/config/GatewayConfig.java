@@ -104,6 +104,10 @@ public interface GatewayConfig {
 
     /** Rate limits (CONTRACT.md "Limits"). */
     interface Limits {
+        /** Whether the gateway limits at all; off only for measuring what limiting costs. */
+        @WithDefault("true")
+        boolean enabled();
+
         /** Pacing of what is sent to Keap per connection, all replicas together. */
         Connection connection();
 

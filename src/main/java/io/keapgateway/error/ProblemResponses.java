@@ -1,5 +1,6 @@
 package io.keapgateway.error;
 
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.Json;
 
@@ -21,5 +22,19 @@ public final class ProblemResponses {
                 .putHeader("Content-Type", Problem.MEDIA_TYPE)
                 .putHeader("Cache-Control", "no-store")
                 .end(body);
+    }
+
+    /**
+     * Answers a request refused before its body was read. The connection is closed after the answer: the
+     * unread body would otherwise be taken for the next request on it.
+     */
+    public static void refuse(HttpServerRequest request, GatewayException error, String requestId) {
+        boolean unreadBody = request.getHeader("Transfer-Encoding") != null
+                || (request.getHeader("Content-Length") != null && !"0".equals(request.getHeader("Content-Length").trim()));
+        if (unreadBody) {
+            request.response().putHeader("Connection", "close");
+            request.response().endHandler(v -> request.connection().close());
+        }
+        send(request.response(), error, requestId);
     }
 }

@@ -2,14 +2,19 @@ package io.keapgateway.proxy;
 
 import io.keapgateway.auth.ActiveKey;
 import io.keapgateway.auth.KeyAuthenticator;
+import io.keapgateway.auth.KeyRecord;
 import io.keapgateway.config.GatewayConfig;
 import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.ConnectionRegistry;
 import io.keapgateway.connection.Credential;
 import io.keapgateway.connection.Credentials;
+import io.keapgateway.connection.Mode;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.keapgateway.error.ProblemResponses;
+import io.keapgateway.ratelimit.Decision;
+import io.keapgateway.ratelimit.LimitRequest;
+import io.keapgateway.ratelimit.RateLimiter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -33,15 +38,22 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final ConnectionRegistry connections;
     private final Credentials credentials;
     private final Forwarder forwarder;
+    private final RateLimiter limiter;
     private final long maxBody;
+    private final boolean limitsEnabled;
+
+    /** The decision when limits are switched off: allowed, with no limit to announce. */
+    private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
     ProxyHandler(KeyAuthenticator keys, ConnectionRegistry connections, Credentials credentials,
-            Forwarder forwarder, GatewayConfig config) {
+            Forwarder forwarder, RateLimiter limiter, GatewayConfig config) {
         this.keys = keys;
         this.connections = connections;
         this.credentials = credentials;
         this.forwarder = forwarder;
+        this.limiter = limiter;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
+        this.limitsEnabled = config.limits().enabled();
     }
 
     @Override
@@ -58,20 +70,47 @@ class ProxyHandler implements Handler<RoutingContext> {
                     request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
             Connection connection = connections.find(key.record().connection())
                     .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
-            credentials.current(connection).subscribe().with(
-                    credential -> vertxContext.runOnContext(v -> forward(context, target, credential, Map.of())),
-                    failure -> vertxContext.runOnContext(v -> fail(context, failure)));
+            limits(key, connection)
+                    .invoke(decision -> {
+                        if (!decision.allowed()) {
+                            throw decision.toException();
+                        }
+                    })
+                    .chain(decision -> credentials.current(connection).map(credential -> new Go(decision, credential)))
+                    .subscribe().with(
+                            go -> vertxContext.runOnContext(v -> forward(context, target, connection, go)),
+                            failure -> vertxContext.runOnContext(v -> fail(context, failure)));
         } catch (GatewayException error) {
             fail(context, error);
         }
     }
 
-    private void forward(RoutingContext context, RequestTarget target, Credential credential,
-            Map<String, String> extraHeaders) {
+    private Uni<Decision> limits(ActiveKey key, Connection connection) {
+        return limitsEnabled ? limiter.acquire(limitRequest(key, connection)) : Uni.createFrom().item(UNLIMITED);
+    }
+
+    /** What a request needs once it has passed its limits. */
+    private record Go(Decision decision, Credential credential) {
+    }
+
+    private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go) {
         HttpServerRequest request = context.request();
-        forwarder.send(request, target, credential, context.get(RequestGuard.REQUEST_ID), null, maxBody)
-                .onSuccess(response -> forwarder.relay(response, request.response(), extraHeaders))
+        Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
+                "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
+        forwarder.send(request, target, go.credential(), context.get(RequestGuard.REQUEST_ID), null, maxBody)
+                .onSuccess(response -> {
+                    limiter.observe(connection.name(), response.headers(), response.statusCode());
+                    forwarder.relay(response, request.response(), limitHeaders);
+                })
                 .onFailure(failure -> fail(context, failure));
+    }
+
+    private static LimitRequest limitRequest(ActiveKey key, Connection connection) {
+        KeyRecord record = key.record();
+        KeyRecord.Rate rate = record.rate();
+        return new LimitRequest(record.id(), connection.name(), connection.mode() == Mode.api_key,
+                rate == null ? null : rate.perSecond(), rate == null ? null : rate.burst(), record.dailyQuota(),
+                record.priority() == KeyRecord.Priority.high);
     }
 
     private static void fail(RoutingContext context, Throwable failure) {
@@ -79,10 +118,6 @@ class ProxyHandler implements Handler<RoutingContext> {
         if (!(failure instanceof GatewayException)) {
             LOG.warnf("request %s failed: %s", context.get(RequestGuard.REQUEST_ID), failure.toString());
         }
-        ProblemResponses.send(context.response(), error, context.get(RequestGuard.REQUEST_ID));
-        if (error.code() == ErrorCode.PAYLOAD_TOO_LARGE) {
-            // The rest of the body would never be read: close instead of keeping a half-read connection.
-            context.response().endHandler(v -> context.request().connection().close());
-        }
+        ProblemResponses.refuse(context.request(), error, context.get(RequestGuard.REQUEST_ID));
     }
 }

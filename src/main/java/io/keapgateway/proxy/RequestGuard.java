@@ -47,7 +47,7 @@ final class RequestGuard implements Handler<RoutingContext> {
             context.put(TARGET, target);
         } catch (GatewayException error) {
             request.pause(); // do not read a body we are refusing
-            ProblemResponses.send(request.response(), error, requestId);
+            ProblemResponses.refuse(request, error, requestId);
             return;
         }
         context.next();

@@ -64,16 +64,17 @@ public final class GatewayProcess implements AutoCloseable {
         int managementPort = freePort();
         List<String> command = new ArrayList<>();
         Path nativeImage = Path.of(System.getProperty("native.image.path", "target/none"));
-        if (Files.isExecutable(nativeImage)) {
-            command.add(nativeImage.toAbsolutePath().toString());
-        } else {
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx" + environment.getOrDefault("TEST_GATEWAY_XMX", "256m"));
+        boolean isNative = Files.isExecutable(nativeImage);
+        command.add(isNative ? nativeImage.toAbsolutePath().toString()
+                : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // Options before -jar: after it they would be the application's arguments.
+        command.add("-Xmx" + environment.getOrDefault("TEST_GATEWAY_XMX", "256m"));
+        command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dquarkus.management.port=" + managementPort);
+        if (!isNative) {
             command.add("-jar");
             command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString());
         }
-        command.add("-Dquarkus.http.port=" + port);
-        command.add("-Dquarkus.management.port=" + managementPort);
         Path log = Files.createTempFile("gateway-" + port + "-", ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(environment);
