@@ -3,6 +3,7 @@ package io.keapgateway.auth;
 import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreChanged;
+import io.keapgateway.store.StoreLost;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.HashMap;
@@ -41,6 +42,11 @@ public class KeyRegistry {
             }
         });
         keys = Map.copyOf(loaded);
+    }
+
+    /** Writes every key this replica holds back into a store that lost them. */
+    void restore(@Observes StoreLost loss) {
+        keys.values().forEach(key -> store.mapPutIfAbsent(KEYS, key.id(), documents.write(key.record())));
     }
 
     public Optional<ActiveKey> find(String id) {

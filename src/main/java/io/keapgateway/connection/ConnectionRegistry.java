@@ -4,6 +4,7 @@ import io.keapgateway.secret.SecretBox;
 import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreChanged;
+import io.keapgateway.store.StoreLost;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Collection;
@@ -25,6 +26,8 @@ public class ConnectionRegistry {
     private final Documents documents;
     private final SecretBox box;
     private volatile Map<String, Connection> connections = Map.of();
+    /** The records as stored (secrets sealed), kept to write back into a store that lost them. */
+    private volatile Map<String, ConnectionRecord> records = Map.of();
 
     ConnectionRegistry(Store store, Documents documents, SecretBox box) {
         this.store = store;
@@ -34,14 +37,23 @@ public class ConnectionRegistry {
 
     void reload(@Observes StoreChanged change) {
         Map<String, Connection> loaded = new HashMap<>();
+        Map<String, ConnectionRecord> stored = new HashMap<>();
         store.mapEntries(CONNECTIONS).forEach((name, document) -> {
             try {
-                loaded.put(name, open(documents.read(document, ConnectionRecord.class)));
+                ConnectionRecord record = documents.read(document, ConnectionRecord.class);
+                loaded.put(name, open(record));
+                stored.put(name, record);
             } catch (RuntimeException e) {
                 LOG.errorf("Connection %s is unreadable and is ignored: %s", name, e.getMessage());
             }
         });
         connections = Map.copyOf(loaded);
+        records = Map.copyOf(stored);
+    }
+
+    /** Writes every connection this replica holds back into a store that lost them. */
+    void restore(@Observes StoreLost loss) {
+        records.forEach((name, record) -> store.mapPutIfAbsent(CONNECTIONS, name, documents.write(record)));
     }
 
     public Optional<Connection> find(String name) {

@@ -26,6 +26,14 @@ public class Credentials {
         return accessTokens.get().current(connection);
     }
 
+    /** After Keap rejected {@code rejected} with a 401: the credential to replay with (refreshed once). */
+    public Uni<Credential> afterRejection(Connection connection, Credential rejected) {
+        if (connection.mode() == Mode.api_key || accessTokens.isUnsatisfied()) {
+            return Uni.createFrom().item(rejected);
+        }
+        return accessTokens.get().afterRejection(connection, rejected);
+    }
+
     /** The answer when a connection cannot be used: names what the operator should do. */
     public static GatewayException notConnected(String connection) {
         return new GatewayException(ErrorCode.NOT_CONNECTED, "The Keap connection '" + connection

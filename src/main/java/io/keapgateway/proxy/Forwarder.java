@@ -51,7 +51,8 @@ class Forwarder {
             HttpClientRequest toKeap = opened.result();
             toKeap.response().onComplete(response -> {
                 if (response.succeeded()) {
-                    answer.tryComplete(response.result());
+                    // Paused until the caller decides what to do with the body: relay, or read and replay.
+                    answer.tryComplete(response.result().pause());
                 } else {
                     answer.tryFail(translate(response.cause()));
                 }
@@ -67,7 +68,8 @@ class Forwarder {
     }
 
     /** Relays Keap's answer to the client, adding the gateway's own headers. */
-    void relay(HttpClientResponse fromKeap, HttpServerResponse toClient, Map<String, String> extraHeaders) {
+    void relay(KeapAnswer answer, HttpServerResponse toClient, Map<String, String> extraHeaders) {
+        HttpClientResponse fromKeap = answer.response();
         toClient.setStatusCode(fromKeap.statusCode());
         if (fromKeap.statusMessage() != null) {
             toClient.setStatusMessage(fromKeap.statusMessage());
@@ -76,6 +78,10 @@ class Forwarder {
         extraHeaders.forEach(toClient::putHeader);
         if (!toClient.headers().contains("Content-Length") && mayHaveBody(fromKeap)) {
             toClient.setChunked(true);
+        }
+        if (answer.body() != null) {
+            toClient.end(answer.body());
+            return;
         }
         toClient.closeHandler(closed -> fromKeap.request().reset());
         fromKeap.pipeTo(toClient).onFailure(failure -> toClient.reset());

@@ -17,6 +17,7 @@ import io.keapgateway.ratelimit.LimitRequest;
 import io.keapgateway.ratelimit.RateLimiter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -41,6 +42,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final RateLimiter limiter;
     private final long maxBody;
     private final boolean limitsEnabled;
+    private final long replayBufferSize;
 
     /** The decision when limits are switched off: allowed, with no limit to announce. */
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
@@ -54,6 +56,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.limiter = limiter;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
+        this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
     }
 
     @Override
@@ -97,12 +100,14 @@ class ProxyHandler implements Handler<RoutingContext> {
         HttpServerRequest request = context.request();
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
-        forwarder.send(request, target, go.credential(), context.get(RequestGuard.REQUEST_ID), null, maxBody)
-                .onSuccess(response -> {
-                    limiter.observe(connection.name(), response.headers(), response.statusCode());
-                    forwarder.relay(response, request.response(), limitHeaders);
-                })
-                .onFailure(failure -> fail(context, failure));
+        String requestId = context.get(RequestGuard.REQUEST_ID);
+        Future<KeapAnswer> answer = connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)
+                ? Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId)
+                : forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
+        answer.onSuccess(keap -> {
+            limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
+            forwarder.relay(keap, request.response(), limitHeaders);
+        }).onFailure(failure -> fail(context, failure));
     }
 
     private static LimitRequest limitRequest(ActiveKey key, Connection connection) {

@@ -48,6 +48,11 @@ final class MemoryStore implements Store {
     }
 
     @Override
+    public synchronized boolean mapPutIfAbsent(String map, String field, String value) {
+        return maps.computeIfAbsent(map, m -> new HashMap<>()).putIfAbsent(field, value) == null;
+    }
+
+    @Override
     public synchronized boolean mapRemove(String map, String field) {
         return maps.getOrDefault(map, new HashMap<>()).remove(field) != null;
     }

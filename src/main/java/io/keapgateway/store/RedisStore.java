@@ -63,6 +63,11 @@ final class RedisStore implements Store {
     }
 
     @Override
+    public boolean mapPutIfAbsent(String map, String field, String value) {
+        return await(redis.hash(String.class).hsetnx(key(map), field, value));
+    }
+
+    @Override
     public boolean mapRemove(String map, String field) {
         return await(redis.hash(String.class).hdel(key(map), field)) > 0;
     }

@@ -24,6 +24,9 @@ public interface Store {
     /** Sets several fields of a map at once. */
     void mapPutAll(String map, Map<String, String> fields);
 
+    /** Sets one field of a map only if it is not set; true if set. */
+    boolean mapPutIfAbsent(String map, String field, String value);
+
     /** Removes one field; true if it was there. */
     boolean mapRemove(String map, String field);
 

@@ -16,6 +16,10 @@ import org.jboss.logging.Logger;
  * moved. That is how a revocation reaches every replica within a second, without a Redis call per request.
  * A Vert.x timer drives the poll because the scheduler's resolution is one second; the poll itself runs on
  * a worker thread since the store blocks.
+ *
+ * <p>A counter that goes backwards means the store lost its data (Redis flushed, or restarted without
+ * persistence, or failed over to an empty replica). Then {@link StoreLost} is fired first, so that every
+ * cache writes back what it still holds, and the shared state survives as long as one replica runs.
  */
 @ApplicationScoped
 public class StoreSync {
@@ -25,14 +29,16 @@ public class StoreSync {
 
     private final Store store;
     private final Event<StoreChanged> changed;
+    private final Event<StoreLost> lost;
     private long seen = Long.MIN_VALUE;
     private boolean failing;
     private Vertx vertx;
     private long timer;
 
-    StoreSync(Store store, Event<StoreChanged> changed) {
+    StoreSync(Store store, Event<StoreChanged> changed, Event<StoreLost> lost) {
         this.store = store;
         this.changed = changed;
+        this.lost = lost;
     }
 
     void loadAtStartup(@Observes @Priority(10) StartupEvent event, Vertx vertx, GatewayConfig config) {
@@ -61,11 +67,15 @@ public class StoreSync {
         try {
             long revision = store.counter(REVISION);
             if (failing) {
-                LOG.info("The store answers again; caches are being refreshed");
+                LOG.info("The store answers again");
                 failing = false;
-                seen = Long.MIN_VALUE;
             }
-            if (revision != seen) {
+            if (revision < seen) {
+                LOG.warnf("The store lost its data (revision %d, last seen %d): writing back what this replica holds",
+                        revision, seen);
+                lost.fire(new StoreLost());
+                announce();
+            } else if (revision != seen) {
                 seen = revision;
                 changed.fire(new StoreChanged(revision));
             }

@@ -1,0 +1,109 @@
+package io.keapgateway.admin;
+
+import io.keapgateway.keap.TokenEndpointException;
+
+/**
+ * The small HTML pages the OAuth callback answers the operator's browser with: what happened, and what to do
+ * next. Every value put into a page is HTML-escaped; only the fixed markup here is not.
+ */
+final class CallbackPage {
+
+    private CallbackPage() {
+    }
+
+    static String connected(String connection, String tenant) {
+        return page("Connected", p("The gateway connection " + code(connection) + " is now connected to the Keap account "
+                + code(tenant == null ? "(not named by Keap)" : tenant) + "."),
+                p("The gateway holds and refreshes the tokens from now on. You can close this page."));
+    }
+
+    static String unknownState() {
+        return page("This authorization link is no longer valid",
+                p("The link was already used, has expired (it is valid for 10 minutes, once), or was not made by this "
+                        + "gateway. Nothing was changed."),
+                p("Start again: " + code("POST /admin/connections/{name}/authorize") + " and open the new "
+                        + code("authorize_url") + "."));
+    }
+
+    static String declined(String connection, String error, String description) {
+        return page("Keap did not authorize the connection",
+                p("Keap answered " + code(error) + (description == null ? "" : ": " + escape(description)) + "."),
+                p("Nothing was changed. To try again: " + code("POST /admin/connections/" + connection + "/authorize")
+                        + " and open the new " + code("authorize_url") + "."));
+    }
+
+    static String missingCode(String connection) {
+        return page("Keap sent no authorization code",
+                p("Nothing was changed. Start again: " + code("POST /admin/connections/" + connection + "/authorize") + "."));
+    }
+
+    static String unknownConnection(String connection) {
+        return page("The connection no longer exists",
+                p("The connection " + code(connection) + " was removed or changed to an api key after this "
+                        + "authorization was started. Nothing was changed."));
+    }
+
+    static String refused(String connection, TokenEndpointException refused, String redirectUri) {
+        String advice;
+        if (refused.redirectUriRejected()) {
+            advice = "Keap did not accept the redirect URI. In the Keap developer app, the redirect (callback) URL must be "
+                    + "exactly " + code(redirectUri) + ". If people reach the gateway at another address, set "
+                    + code("KEAP_GATEWAY_PUBLIC_URL") + " to it.";
+        } else if (refused.invalidClient()) {
+            advice = "Keap does not accept the connection's client id and secret; correct them with "
+                    + code("PUT /admin/connections/" + connection) + ".";
+        } else if (refused.temporary()) {
+            advice = "Keap's token endpoint could not be reached or failed; try again in a moment.";
+        } else {
+            advice = "The code was used already or has expired.";
+        }
+        return page("The connection could not be completed",
+                p("Keap refused to exchange the authorization code: " + code(refused.getMessage()) + "."),
+                p(advice),
+                p("Then start again: " + code("POST /admin/connections/" + connection + "/authorize") + "."));
+    }
+
+    static String failed(String connection) {
+        return page("The connection could not be completed",
+                p("The gateway could not save the tokens (its store did not answer). Nothing was changed."),
+                p("Try again in a moment: " + code("POST /admin/connections/" + connection + "/authorize") + "."));
+    }
+
+    /** Escapes the five characters that matter in HTML text and attribute values. */
+    static String escape(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String code(String text) {
+        return "<code>" + escape(text) + "</code>";
+    }
+
+    /** A paragraph of markup built only from fixed text, {@link #code} and {@link #escape}. */
+    private static String p(String markup) {
+        return "<p>" + markup + "</p>\n";
+    }
+
+    private static String page(String title, String... paragraphs) {
+        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                + "<title>Keap Gateway: " + escape(title) + "</title>\n"
+                + "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}"
+                + "code{background:#f2f2f2;padding:0 .2em;word-break:break-all}</style>\n"
+                + "</head>\n<body>\n<h1>" + escape(title) + "</h1>\n" + String.join("", paragraphs) + "</body>\n</html>\n";
+    }
+}

@@ -1,0 +1,161 @@
+package io.keapgateway.token;
+
+import io.keapgateway.connection.AccessTokens;
+import io.keapgateway.connection.Connection;
+import io.keapgateway.connection.ConnectionRegistry;
+import io.keapgateway.connection.Credential;
+import io.keapgateway.connection.Credentials;
+import io.keapgateway.connection.Mode;
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The OAuth access tokens of every connection, held in memory and refreshed safely across replicas. On the
+ * proxy's hot path a fresh token is answered from memory, with no store round trip; everything else goes
+ * through the connection's single renewal ({@link TokenSlot}, {@link Renewal}).
+ */
+@ApplicationScoped
+public class TokenCustody implements AccessTokens {
+
+    private static final Logger LOG = Logger.getLogger(TokenCustody.class);
+
+    private final TokenSlots slots;
+    private final Renewal renewal;
+    private final GrantReconciler reconciler;
+    private final GrantVault vault;
+    private final RefreshPolicy policy;
+    private final ConnectionRegistry registry;
+    private final Clock clock;
+
+    TokenCustody(TokenSlots slots, Renewal renewal, GrantReconciler reconciler, GrantVault vault, RefreshPolicy policy,
+            ConnectionRegistry registry, Clock clock) {
+        this.slots = slots;
+        this.renewal = renewal;
+        this.reconciler = reconciler;
+        this.vault = vault;
+        this.policy = policy;
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    @Override
+    public Uni<Credential> current(Connection connection) {
+        Grant grant = slots.of(connection.name()).grant();
+        Instant now = clock.instant();
+        if (grant != null && grant.connected() && !policy.expired(grant, now)) {
+            if (policy.due(grant, now)) {
+                // In the refresh margin: this request still has a valid token; the refresh runs alongside.
+                renew(connection, Need.due(policy, clock)).subscribe().with(ok -> { }, failure -> { });
+            }
+            return Uni.createFrom().item(grant.credential());
+        }
+        if (grant != null && !grant.connected()) {
+            return Uni.createFrom().failure(notConnected(connection.name(), grant));
+        }
+        return renew(connection, Need.due(policy, clock)).map(renewed -> credential(connection, renewed));
+    }
+
+    @Override
+    public Uni<Credential> afterRejection(Connection connection, Credential rejected) {
+        Grant grant = slots.of(connection.name()).grant();
+        if (grant != null && grant.connected() && !grant.credential().equals(rejected)
+                && !policy.expired(grant, clock.instant())) {
+            return Uni.createFrom().item(grant.credential()); // refreshed already, here or on another replica
+        }
+        return renew(connection, Need.rejected(rejected, policy, clock)).map(renewed -> credential(connection, renewed));
+    }
+
+    /** Refreshes now (an operator asked), joining a refresh already in flight. Blocking: call from a worker. */
+    public TokenStatus refreshNow(Connection connection, String actor) {
+        Grant seen = reconciler.reconcile(connection.name());
+        if (seen == null || !seen.connected()) {
+            throw notConnected(connection.name(), seen);
+        }
+        Grant renewed = slots.of(connection.name())
+                .renew(procedure(connection, Need.forced(seen.version(), actor)), false)
+                .await().atMost(renewal.longestCall());
+        credential(connection, renewed); // fails when the refresh lost the grant
+        return status(connection.name());
+    }
+
+    /** The scheduled check's refresh of a grant found due; returns when it is done. Blocking. */
+    void refreshScheduled(Connection connection) {
+        slots.of(connection.name()).renew(procedure(connection, Need.scheduled(policy, clock)), true)
+                .await().atMost(renewal.longestCall());
+    }
+
+    /** The grant's status from this replica's memory, plus the last refresh error. Blocking (one store read). */
+    public TokenStatus status(String connection) {
+        Grant grant = slots.of(connection).grant();
+        String state = grant == null || grant.state() == GrantState.forgotten ? "disconnected" : grant.state().name();
+        String lastError = null;
+        try {
+            lastError = vault.lastError(connection).map(GrantVault.RefreshError::error).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.debugf("No refresh error of connection %s available: %s", connection, e.getMessage());
+        }
+        if (grant == null || !grant.connected()) {
+            return new TokenStatus(state, grant == null ? null : grant.tenant(), null,
+                    grant == null ? null : grant.refreshedAt(), lastError);
+        }
+        return new TokenStatus(state, grant.tenant(), grant.accessTokenExpiresAt(), grant.refreshedAt(), lastError);
+    }
+
+    /** OAuth connections whose grant Keap refused: readiness reports them. From memory only. */
+    public List<String> needingReauthorization() {
+        return registry.all().stream()
+                .filter(connection -> connection.mode() == Mode.oauth)
+                .map(Connection::name)
+                .filter(name -> {
+                    Grant grant = slots.of(name).grant();
+                    return grant != null && grant.state() == GrantState.needs_reauth;
+                })
+                .sorted()
+                .toList();
+    }
+
+    private Uni<Grant> renew(Connection connection, Need need) {
+        return slots.of(connection.name()).renew(procedure(connection, need), true);
+    }
+
+    /**
+     * One renewal, its failures made answers: a store that does not answer while a token must be refreshed
+     * is reported (once per renewal, not per request) and answered without its internal message.
+     */
+    private Supplier<Uni<Grant>> procedure(Connection connection, Need need) {
+        return () -> renewal.run(connection, need)
+                .onFailure(failure -> !(failure instanceof GatewayException)).transform(failure -> {
+                    LOG.warnf("The token of connection %s could not be renewed: %s", connection.name(), failure.toString());
+                    return new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, "The Keap token of connection '"
+                            + connection.name() + "' must be renewed, but the gateway's store did not answer; "
+                            + "the gateway tries again shortly.");
+                });
+    }
+
+    private static Credential credential(Connection connection, Grant grant) {
+        if (grant == null || !grant.connected()) {
+            throw notConnected(connection.name(), grant);
+        }
+        return grant.credential();
+    }
+
+    /** The 503 a client gets for a connection without a usable grant, naming what the operator must do. */
+    static GatewayException notConnected(String connection, Grant grant) {
+        if (grant != null && grant.state() == GrantState.needs_reauth) {
+            return new GatewayException(ErrorCode.NOT_CONNECTED, "Keap no longer accepts the grant of connection '"
+                    + connection + "'; an operator must re-authorize it (POST /admin/connections/" + connection
+                    + "/authorize, then open the authorize_url).");
+        }
+        return grant == null ? Credentials.notConnected(connection)
+                : new GatewayException(ErrorCode.NOT_CONNECTED, "The Keap connection '" + connection
+                        + "' has no OAuth tokens; an operator must connect it (POST /admin/connections/" + connection
+                        + "/authorize, then open the authorize_url).");
+    }
+}

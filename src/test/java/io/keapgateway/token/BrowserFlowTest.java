@@ -1,0 +1,122 @@
+package io.keapgateway.token;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.keapgateway.testsupport.FakeKeapResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The browser flow: the authorize URL, Keap's redirect, and the callback's small HTML page, for success and
+ * for what goes wrong (unknown state, a redirect URI Keap refuses, a declined authorization).
+ */
+@QuarkusTest
+@QuarkusTestResource(FakeKeapResource.class)
+class BrowserFlowTest extends OAuthConnectionTestBase {
+
+    /** The test profile keeps the contract's default public URL. */
+    static final String REDIRECT_URI = "http://localhost:8080/oauth/callback";
+
+    private static final HttpClient BROWSER = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+    @Test
+    void browserFlowConnectsTheAccountAndNamesTheTenant() throws Exception {
+        JsonPath started = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200);
+        String authorizeUrl = started.getString("authorize_url");
+        String state = started.getString("state");
+        assertEquals(REDIRECT_URI, started.getString("redirect_uri"));
+        assertTrue(authorizeUrl.startsWith(keap.baseUrl() + "/app/oauth/authorize?"), authorizeUrl);
+        assertEquals(Map.of("client_id", FakeKeapResource.CLIENT_ID, "redirect_uri", REDIRECT_URI,
+                "response_type", "code", "scope", "full", "state", state), query(URI.create(authorizeUrl)));
+        Instant expiresAt = Instant.parse(started.getString("expires_at"));
+        assertTrue(Duration.between(Instant.now(), expiresAt).toSeconds() > 9 * 60, "state valid 10 minutes");
+
+        String callback = followToCallback(authorizeUrl);
+        given().get(callback).then().statusCode(200)
+                .contentType(containsString("text/html"))
+                .header("Cache-Control", "no-store")
+                .body(containsString(name), containsString(keap.tenant()));
+
+        adminCall(admin().get("/admin/connections/" + name), 200);
+        admin().get("/admin/connections/" + name).then().statusCode(200)
+                .body("status", equalTo("connected"), "tenant", equalTo(keap.tenant()),
+                        "access_token_expires_at", notNullValue(), "last_refresh_at", notNullValue(),
+                        "last_refresh_error", nullValue());
+
+        // The state is single-use: the same callback again changes nothing and says to start again.
+        given().get(callback).then().statusCode(400)
+                .body(containsString("no longer valid"), containsString("/authorize"));
+
+        String key = issueKey();
+        given().header("Authorization", "Bearer " + key).get("/crm/rest/v1/contacts").then().statusCode(200);
+        var forwarded = keap.receivedUnder("/crm/rest/v1/contacts");
+        assertTrue(forwarded.get(forwarded.size() - 1).header("Authorization").startsWith("Bearer "),
+                "the connection's access token is sent upstream");
+        assertNoSecretLeaked();
+    }
+
+    @Test
+    void callbackNamesTheRedirectUriToRegisterWhenKeapRefusesIt() {
+        String state = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200).getString("state");
+        String code = keap.issueAuthorizationCode(FakeKeapResource.CLIENT_ID, "https://elsewhere.example/cb");
+
+        given().get("/oauth/callback?code=" + code + "&state=" + state).then().statusCode(400)
+                .body(containsString(REDIRECT_URI), containsString("KEAP_GATEWAY_PUBLIC_URL"),
+                        containsString("POST /admin/connections/" + name + "/authorize"));
+        admin().get("/admin/connections/" + name).then().body("status", equalTo("disconnected"));
+    }
+
+    @Test
+    void callbackWithAnUnknownStateAsksToStartAgainAndEscapesWhatItShows() {
+        given().get("/oauth/callback?code=abc&state=made-up").then().statusCode(400)
+                .body(containsString("no longer valid"), containsString("/authorize"));
+
+        String state = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200).getString("state");
+        String hostile = "<script>alert(1)</script>";
+        given().queryParam("state", state).queryParam("error", "access_denied").queryParam("error_description", hostile)
+                .get("/oauth/callback").then().statusCode(400)
+                .header("Content-Security-Policy", startsWith("default-src 'none'"))
+                .body(not(containsString("<script>")), containsString("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                        containsString("access_denied"));
+    }
+
+    /** What a browser does with the authorize URL: Keap redirects it to the gateway's callback. */
+    private static String followToCallback(String authorizeUrl) throws Exception {
+        HttpResponse<Void> redirect = BROWSER.send(HttpRequest.newBuilder(URI.create(authorizeUrl)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertEquals(302, redirect.statusCode());
+        URI location = URI.create(redirect.headers().firstValue("Location").orElseThrow());
+        assertTrue(location.toString().startsWith(REDIRECT_URI + "?"), location.toString());
+        return location.getRawPath() + "?" + location.getRawQuery(); // the test app listens on its own port
+    }
+
+    private static Map<String, String> query(URI uri) {
+        Map<String, String> query = new HashMap<>();
+        for (String pair : List.of(uri.getRawQuery().split("&"))) {
+            int eq = pair.indexOf('=');
+            query.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return query;
+    }
+}

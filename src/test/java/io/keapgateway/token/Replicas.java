@@ -1,0 +1,153 @@
+package io.keapgateway.token;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.keapgateway.testsupport.FakeKeap;
+import io.keapgateway.testsupport.FakeKeapResource;
+import io.keapgateway.testsupport.GatewayClient;
+import io.keapgateway.testsupport.GatewayProcess;
+import io.keapgateway.testsupport.LeakScan;
+import io.keapgateway.testsupport.RedisProbe;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Several packaged gateway replicas sharing the local Redis under a prefix of their own, in front of one fake
+ * Keap, with the OAuth app of connection {@code default} set from the environment. For the custody tests
+ * that need more than one JVM.
+ */
+final class Replicas implements AutoCloseable {
+
+    final FakeKeap keap = FakeKeap.start();
+    final String prefix = "kgw-it-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    final GatewayClient client = new GatewayClient();
+    final RedisProbe redis = new RedisProbe();
+    final List<GatewayProcess> gateways = new ArrayList<>();
+
+    /** Starts {@code count} replicas (in parallel) with the given extra environment. */
+    Replicas(int count, Map<String, String> extraEnvironment) throws Exception {
+        keap.registerApp(FakeKeapResource.CLIENT_ID, FakeKeapResource.CLIENT_SECRET);
+        try {
+            start(count, extraEnvironment);
+        } catch (Exception | AssertionError e) {
+            close(); // what did start must not outlive a failed start, nor its keys stay in Redis
+            throw e;
+        }
+    }
+
+    void start(int count, Map<String, String> extraEnvironment) throws Exception {
+        Map<String, String> environment = GatewayProcess.environment(keap.baseUrl(), prefix);
+        environment.put("KEAP_GATEWAY_CLIENT_ID", FakeKeapResource.CLIENT_ID);
+        environment.put("KEAP_GATEWAY_CLIENT_SECRET", FakeKeapResource.CLIENT_SECRET);
+        // Custody is under test, not the limiter: its per-request Redis calls exhaust the client's connection
+        // pool under 200 concurrent requests (ConnectionPoolTooBusyException answered as 502; reported).
+        environment.put("KEAP_GATEWAY_LIMITS_ENABLED", "false");
+        environment.putAll(extraEnvironment);
+        List<CompletableFuture<GatewayProcess>> starting = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            starting.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return GatewayProcess.start(environment);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        Exception failure = null;
+        for (CompletableFuture<GatewayProcess> replica : starting) {
+            try {
+                gateways.add(replica.get()); // every started replica is kept, so that close() stops it
+            } catch (ExecutionException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Adopts a fresh grant of the fake as connection {@code default}, through replica 0. */
+    void adoptGrant() {
+        client.adminJson("POST", url(0) + "/admin/connections/default/tokens",
+                "{\"refresh_token\":\"" + keap.seedGrant(FakeKeapResource.CLIENT_ID) + "\"}", 200);
+    }
+
+    /** Sends {@code count} proxied GETs at once, spread round-robin over {@code replicas}. */
+    List<CompletableFuture<java.net.http.HttpResponse<String>>> sendAtOnce(int count, String key, int... replicas) {
+        List<CompletableFuture<java.net.http.HttpResponse<String>>> requests = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            requests.add(client.proxiedGet(url(replicas[i % replicas.length]) + "/crm/rest/v1/contacts?n=" + i, key));
+        }
+        return requests;
+    }
+
+    String url(int replica) {
+        return gateways.get(replica).url();
+    }
+
+    /** Issues a key through replica {@code via} and waits until every live replica knows it and the grant. */
+    String issueKeyKnownEverywhere(int via) {
+        JsonNode key = client.createKey(url(via), "custody-test", "default");
+        String id = key.get("id").asText();
+        for (int i = 0; i < gateways.size(); i++) {
+            if (!gateways.get(i).isAlive()) {
+                continue;
+            }
+            String base = url(i);
+            awaitTrue("replica " + i + " knows the key and the grant", Duration.ofSeconds(10), () ->
+                    client.admin("POST", base + "/admin/keys/" + id + "/check",
+                            "{\"method\":\"GET\",\"path\":\"/crm/rest/v1/contacts\"}").statusCode() == 200
+                    && "connected".equals(status(base).get("status").asText()));
+        }
+        return key.get("key").asText();
+    }
+
+    JsonNode status(String base) {
+        return client.adminJson("GET", base + "/admin/connections/default", null, 200);
+    }
+
+    /** No OAuth secret in Redis, any replica's log, or any admin answer. */
+    void assertNoSecretLeaked() throws Exception {
+        var secrets = LeakScan.secretsSeenBy(keap);
+        assertTrue(secrets.size() > 2, "the scan knows the tokens it looks for");
+        LeakScan.assertNoneInRedis(redis, prefix, secrets);
+        LeakScan.assertNoneIn("admin answers", client.adminAnswers(), secrets);
+        for (GatewayProcess gateway : gateways) {
+            LeakScan.assertNoneIn("the log of " + gateway.url(), gateway.logs(), secrets);
+        }
+    }
+
+    /** Polls {@code condition} until it holds; a test waiting for something it can observe, not sleeping blind. */
+    static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting until " + what);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (GatewayProcess gateway : gateways) {
+            gateway.close();
+        }
+        keap.close();
+        redis.deleteAll(prefix);
+        redis.close();
+    }
+}
