@@ -2,6 +2,8 @@ package io.keapgateway.admin;
 
 import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.Mode;
+import io.keapgateway.ratelimit.KeapQuota;
+import io.keapgateway.ratelimit.RateLimiter;
 import io.keapgateway.token.TokenCustody;
 import io.keapgateway.token.TokenStatus;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,19 +13,23 @@ import jakarta.enterprise.context.ApplicationScoped;
 class ConnectionStatuses {
 
     private final TokenCustody custody;
+    private final RateLimiter limiter;
 
-    ConnectionStatuses(TokenCustody custody) {
+    ConnectionStatuses(TokenCustody custody, RateLimiter limiter) {
         this.custody = custody;
+        this.limiter = limiter;
     }
 
     ConnectionView of(Connection connection) {
+        KeapQuota quota = limiter.lastReportedQuota(connection.name()).orElse(null);
         if (connection.mode() == Mode.oauth) {
             TokenStatus tokens = custody.status(connection.name());
             return new ConnectionView(connection.name(), connection.mode().name(), tokens.status(), tokens.tenant(),
-                    tokens.accessTokenExpiresAt(), tokens.lastRefreshAt(), tokens.lastRefreshError(), null);
+                    tokens.accessTokenExpiresAt(), tokens.lastRefreshAt(), tokens.lastRefreshError(), quota);
         }
         boolean usable = connection.apiKey() != null;
-        return new ConnectionView(connection.name(), connection.mode().name(),
-                usable ? "connected" : "disconnected", null, null, null, null, null);
+        // An api key names no tenant; Keap's x-keap-tenant-id header does, once a call has been made.
+        return new ConnectionView(connection.name(), connection.mode().name(), usable ? "connected" : "disconnected",
+                quota == null ? null : quota.tenantId(), null, null, null, quota);
     }
 }

@@ -1,10 +1,11 @@
 package io.keapgateway.admin;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.keapgateway.ratelimit.KeapQuota;
 import java.time.Instant;
 
 /** A connection's status as the admin API shows it; never a token or secret. */
 @RegisterForReflection
 record ConnectionView(String name, String mode, String status, String tenant, Instant accessTokenExpiresAt,
-        Instant lastRefreshAt, String lastRefreshError, Object quota) {
+        Instant lastRefreshAt, String lastRefreshError, KeapQuota quota) {
 }

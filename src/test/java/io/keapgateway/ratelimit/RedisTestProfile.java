@@ -4,9 +4,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.Map;
 
 /**
- * Points the application at the real Redis on 127.0.0.1:6379 (no Dev Services) and gives it a key prefix
- * of its own, so these tests neither need a container nor touch other tests' keys. JSON is snake_case,
- * as in the application.
+ * Gives the limiter tests a Redis key prefix of their own, so they never touch other tests' keys, and the
+ * limiter's real connection defaults (the test profile raises them for every other test).
  */
 public class RedisTestProfile implements QuarkusTestProfile {
 
@@ -15,9 +14,9 @@ public class RedisTestProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of(
-                "quarkus.redis.hosts", "redis://127.0.0.1:6379",
-                "quarkus.redis.devservices.enabled", "false",
                 "keap-gateway.redis-prefix", PREFIX,
-                "quarkus.jackson.property-naming-strategy", "SNAKE_CASE");
+                // an empty value unsets the test profile's raised connection limits
+                "keap-gateway.limits.connection.rate", "",
+                "keap-gateway.limits.connection.burst", "");
     }
 }
