@@ -14,7 +14,6 @@ public final class KeyFormat {
     private static final Pattern SHAPE = Pattern.compile("kgw_([0-9A-Za-z]{12})_([0-9A-Za-z]{40,128})");
     private static final int ID_LENGTH = 12;
     private static final int SECRET_LENGTH = 43;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private KeyFormat() {
     }
@@ -38,22 +37,24 @@ public final class KeyFormat {
         return text.startsWith("kgw_");
     }
 
-    public static String newId() {
-        return random(ID_LENGTH);
+    /** A new key id; {@code random} is the caller's (no static generator: see {@link KeyService}). */
+    public static String newId(SecureRandom random) {
+        return random(random, ID_LENGTH);
     }
 
-    public static String newSecret() {
-        return random(SECRET_LENGTH);
+    /** A new key secret. */
+    public static String newSecret(SecureRandom random) {
+        return random(random, SECRET_LENGTH);
     }
 
     public static String compose(String id, String secret) {
         return "kgw_" + id + "_" + secret;
     }
 
-    private static String random(int length) {
+    private static String random(SecureRandom random, int length) {
         StringBuilder text = new StringBuilder(length);
         for (int i = 0; i < length; i++) {
-            text.append(BASE62.charAt(RANDOM.nextInt(BASE62.length())));
+            text.append(BASE62.charAt(random.nextInt(BASE62.length())));
         }
         return text.toString();
     }

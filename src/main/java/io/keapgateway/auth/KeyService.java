@@ -10,6 +10,7 @@ import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreSync;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +36,8 @@ public class KeyService {
     private final Hmac pepper;
     private final AuditLog audit;
     private final Clock clock;
+    // Per bean, created at run time: a static generator would be frozen, seed and all, into a native image.
+    private final SecureRandom random = new SecureRandom();
 
     KeyService(Store store, StoreSync sync, Documents documents, ObjectMapper json, Hmac pepper, AuditLog audit,
             Clock clock) {
@@ -49,8 +52,8 @@ public class KeyService {
 
     public Issued create(JsonNode body, String actor) {
         KeyFields fields = KeyFields.read(body);
-        String id = KeyFormat.newId();
-        String secret = KeyFormat.newSecret();
+        String id = KeyFormat.newId(random);
+        String secret = KeyFormat.newSecret(random);
         KeyRecord record = apply(fields, new KeyRecord(id, null, null, null, null, null, null, null, null,
                 clock.instant(), null, pepper.hex(secret), null, null));
         save(record);
@@ -94,7 +97,7 @@ public class KeyService {
         if (current.revokedAt() != null) {
             throw new GatewayException(ErrorCode.VALIDATION_FAILED, "A revoked key cannot be rotated.");
         }
-        String secret = KeyFormat.newSecret();
+        String secret = KeyFormat.newSecret(random);
         Instant graceUntil = grace.isZero() ? null : clock.instant().plus(grace);
         KeyRecord rotated = current.withSecret(pepper.hex(secret), graceUntil);
         save(rotated);

@@ -26,7 +26,8 @@ public class OAuthStates {
     /** The path Keap redirects to; the redirect URI is the public URL plus this. */
     public static final String CALLBACK_PATH = "/oauth/callback";
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    // An instance field, not a static one: a native image would otherwise freeze a seeded generator in its heap.
+    private final SecureRandom random = new SecureRandom();
 
     /** An authorization started by an operator: open {@code authorizeUrl} in a browser before {@code expiresAt}. */
     @RegisterForReflection
@@ -62,9 +63,9 @@ public class OAuthStates {
 
     /** Starts the browser flow for {@code connection}, whose OAuth app is {@code clientId}. */
     public Started begin(String connection, String clientId) {
-        byte[] random = new byte[32];
-        RANDOM.nextBytes(random);
-        String state = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        String state = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         String redirectUri = redirectUri();
         store.putIfAbsent(key(state), documents.write(new Pending(connection, redirectUri)), ttl);
         String authorize = config.authorizeUrl().toString();

@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
 class RefreshLease {
 
     private static final Logger LOG = Logger.getLogger(RefreshLease.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
+    // An instance field, not a static one: a native image would otherwise freeze a seeded generator in its heap.
+    private final SecureRandom random = new SecureRandom();
 
     /** A lease this replica holds. */
     record Held(String connection, String owner) {
@@ -43,7 +44,7 @@ class RefreshLease {
 
     Optional<Held> tryAcquire(String connection) {
         byte[] owner = new byte[16];
-        RANDOM.nextBytes(owner);
+        random.nextBytes(owner);
         Held held = new Held(connection, HexFormat.of().formatHex(owner));
         return store.putIfAbsent(key(connection), held.owner(), ttl) ? Optional.of(held) : Optional.empty();
     }
