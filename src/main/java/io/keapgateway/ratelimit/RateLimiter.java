@@ -15,9 +15,11 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -47,6 +49,9 @@ public class RateLimiter {
     private final ReplicaCensus census;
     private final KeapObserver keap;
     private volatile boolean scriptLoaded;
+    /** Consecutive Redis answers slower than the timeout. */
+    private final AtomicInteger slowAnswers = new AtomicInteger();
+    private static final int SLOW_ANSWERS_FOR_LOCAL_MODE = 3;
 
     @Inject
     RateLimiter(GatewayConfig config, Instance<ReactiveRedisDataSource> redis, Clock clock, MeterRegistry registry) {
@@ -83,6 +88,13 @@ public class RateLimiter {
             local.countDenied(request.connection(), request.keyId(), now); // Redis never saw it: count it here
             return Uni.createFrom().item(blocked.toDecision());
         }
+        // What Keap reported to this replica counts at once; Redis hears of it only at the next flush.
+        KeapGate gate = keap.gate(request.connection());
+        if (gate != null && gate.denies(request.highPriority(), now)) {
+            local.countDenied(request.connection(), request.keyId(), now);
+            return Uni.createFrom().item(
+                    Candidate.choose(List.of(Candidate.keap(gate, request.highPriority(), now))).toDecision());
+        }
         if (redis == null || mode.active()) {
             return Uni.createFrom().item(decideLocally(request, limits));
         }
@@ -90,8 +102,14 @@ public class RateLimiter {
         Uni<Decision> shared = script.decide(request.connection(), request.keyId(), limits, null)
                 .ifNoItem().after(settings.redisTimeout()).fail()
                 .map(Verdict::toDecision)
+                .invoke(decided -> slowAnswers.set(0))
                 .onFailure().recoverWithItem(failure -> {
-                    mode.enter(failure, census.replicas());
+                    // One slow answer is decided locally alone; only an error, or several slow answers in a
+                    // row, switch the replica to local mode (where it counts from zero).
+                    boolean slow = failure instanceof io.smallrye.mutiny.TimeoutException;
+                    if (!slow || slowAnswers.incrementAndGet() >= SLOW_ANSWERS_FOR_LOCAL_MODE) {
+                        mode.enter(failure, census.replicas());
+                    }
                     return decideLocally(request, limits);
                 });
         return context == null ? shared : shared.emitOn(task -> context.runOnContext(ignored -> task.run()));
