@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keapgateway.limits.ReplicaPair.Issued;
 import io.keapgateway.limits.SharedDecisions.Outcome;
 import io.keapgateway.limits.SharedDecisions.Sent;
-import io.keapgateway.testsupport.DurableRedisServerProcess;
+import io.keapgateway.testsupport.RedisServerProcess;
 import io.keapgateway.testsupport.FakeKeap;
 import io.keapgateway.testsupport.GatewayProcess;
 import io.keapgateway.testsupport.RedisPeek;
@@ -34,14 +34,14 @@ class RedisOutageIT {
     private static final double SHARE_RATE = RATE / 2.0;
     private static final int SHARE_BURST = BURST / 2;
 
-    private DurableRedisServerProcess redis;
+    private RedisServerProcess redis;
     private FakeKeap keap;
     private ReplicaPair replicas;
     private String prefix;
 
     @BeforeEach
     void startRedisKeapAndReplicas() throws Exception {
-        redis = DurableRedisServerProcess.startOnFreePort();
+        redis = RedisServerProcess.startDurableOnFreePort();
         keap = FakeKeap.start();
         prefix = ReplicaPair.uniquePrefix();
         Map<String, String> env = GatewayProcess.environment(keap.baseUrl(), prefix);

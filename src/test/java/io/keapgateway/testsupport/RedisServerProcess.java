@@ -9,25 +9,44 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A private {@code redis-server} run as a child process, for tests that must stop Redis and start it again
- * on the same port. Tests are skipped (JUnit assumption) where {@code redis-server} is not on the PATH.
+ * on the same port: either empty after a restart (no persistence, like the shared Redis of this machine), or
+ * durable (an append-only file written on every command), as a production Redis with persistence comes back
+ * after an outage. Tests are skipped (JUnit assumption) where {@code redis-server} is not on the PATH.
  */
 public final class RedisServerProcess implements AutoCloseable {
 
     private final int port;
+    private final Path directory; // null: nothing kept across a restart
     private Process process;
 
-    private RedisServerProcess(int port) {
+    private RedisServerProcess(int port, Path directory) {
         this.port = port;
+        this.directory = directory;
     }
 
-    /** Starts a server on a free port; skips the calling test when {@code redis-server} is missing. */
+    /** Starts a server on a free port that comes back empty after a restart. */
     public static RedisServerProcess startOnFreePort() {
+        return start(null);
+    }
+
+    /** Starts a server on a free port that keeps its data across {@link #stop()} and {@link #start()}. */
+    public static RedisServerProcess startDurableOnFreePort() throws IOException {
+        return start(Files.createTempDirectory("durable-redis-"));
+    }
+
+    private static RedisServerProcess start(Path directory) {
         assumeTrue(onPath("redis-server"), "redis-server is not on the PATH");
-        RedisServerProcess server = new RedisServerProcess(freePort());
+        RedisServerProcess server = new RedisServerProcess(freePort(), directory);
         server.start();
         return server;
     }
@@ -46,11 +65,12 @@ public final class RedisServerProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", ""));
+        command.addAll(directory == null ? List.of("--appendonly", "no")
+                : List.of("--dir", directory.toString(), "--appendonly", "yes", "--appendfsync", "always"));
         try {
-            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no")
-                    .redirectErrorStream(true)
-                    .start();
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
             awaitReady(process);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start redis-server", e);
@@ -73,9 +93,17 @@ public final class RedisServerProcess implements AutoCloseable {
         process = null;
     }
 
+    /** Stops the server and deletes its data. */
     @Override
-    public void close() {
+    public void close() throws IOException {
         stop();
+        if (directory != null) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 
     // Redis logs "Ready to accept connections" once it listens; the rest of its output is drained so the
