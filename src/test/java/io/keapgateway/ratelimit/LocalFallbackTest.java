@@ -94,7 +94,7 @@ class LocalFallbackTest {
     }
 
     @Test
-    void decidesLocallyWhenRedisDoesNotAnswerInTime() throws IOException {
+    void decidesLocallyWhenRedisDoesNotAnswerInTimeAndSwitchesAfterThreeInARow() throws IOException {
         // The kernel accepts connections to a listening socket that nobody serves: Redis that hangs.
         try (ServerSocket silent = new ServerSocket(0); var hanging = new TestRedisClient(
                 "redis://127.0.0.1:" + silent.getLocalPort())) {
@@ -106,7 +106,12 @@ class LocalFallbackTest {
             long tookMillis = (System.nanoTime() - started) / 1_000_000;
             assertTrue(decision.allowed());
             assertTrue(tookMillis < 2000, "waited " + tookMillis + " ms");
-            assertEquals(1.0, stuckRegistry.find(LocalMode.GAUGE).gauge().value());
+            assertEquals(0.0, stuckRegistry.find(LocalMode.GAUGE).gauge().value(),
+                    "one slow answer is decided locally without leaving shared mode");
+            stuck.acquire(request()).await().atMost(WAIT);
+            stuck.acquire(request()).await().atMost(WAIT);
+            assertEquals(1.0, stuckRegistry.find(LocalMode.GAUGE).gauge().value(),
+                    "three slow answers in a row switch the replica to local mode");
         }
     }
 
