@@ -95,7 +95,18 @@ public class KeapTokenClient {
     }
 
     private static Future<TokenResponse> read(HttpClientResponse response) {
-        return response.body().map(body -> parse(response.statusCode(), body));
+        return response.body().map(body -> {
+            try {
+                return parse(response.statusCode(), body);
+            } catch (TokenEndpointException refused) {
+                if (response.statusCode() == 200) {
+                    // Never the body itself (it may hold tokens): what it looked like is enough to diagnose.
+                    throw new TokenEndpointException(200, refused.error(), "a 200 answer without a token pair ("
+                            + response.getHeader("Content-Type") + ", " + body.length() + " bytes)");
+                }
+                throw refused;
+            }
+        });
     }
 
     static TokenResponse parse(int status, Buffer body) {

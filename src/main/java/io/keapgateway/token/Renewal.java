@@ -113,7 +113,7 @@ class Renewal {
                             latest.refreshToken());
                     return lease.keptDuring(held, call).onItemOrFailure().transformToUni((response, failure) ->
                             failure == null ? keep(name, latest, response, need.actor(), held)
-                                    : Uni.createFrom().voidItem().onItem().delayIt().by(pauseBeforeJudging(failure))
+                                    : pauseBeforeJudging(failure)
                                             .flatMap(ignored -> Blocking.call(() -> afterRefusal(name, latest, held, failure))));
                 })
                 .onFailure(LeaseLost.class).recoverWithUni(lost ->
@@ -158,8 +158,11 @@ class Renewal {
      * moment to write it back: after the store lost its data, a replica that had not yet heard of the last
      * refresh may have written back an older grant first (the store's emptying is noticed within 250 ms).
      */
-    private static Duration pauseBeforeJudging(Throwable failure) {
-        return failure instanceof TokenEndpointException refused && refused.invalidGrant() ? SECOND_LOOK : Duration.ZERO;
+    private static Uni<Void> pauseBeforeJudging(Throwable failure) {
+        Uni<Void> now = Uni.createFrom().voidItem();
+        // Mutiny refuses a zero delay: only invalid_grant waits at all.
+        return failure instanceof TokenEndpointException refused && refused.invalidGrant()
+                ? now.onItem().delayIt().by(SECOND_LOOK) : now;
     }
 
     /** Keap refused the refresh, or did not answer: settled under the lease, which is released last. */
