@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
  * {@code PATCH} applies a JSON merge patch (RFC 7396) over the current fields, so {@code null} clears a
  * field and an absent member leaves it alone.
  */
+@RegisterForReflection // turned into JSON to apply a merge patch
 public record KeyFields(String name, String connection, List<String> scopes, KeyRecord.Rate rate,
         Long dailyQuota, KeyRecord.Priority priority, Instant expiresAt, List<String> allowedIps) {
 
