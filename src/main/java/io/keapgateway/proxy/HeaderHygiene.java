@@ -2,6 +2,7 @@ package io.keapgateway.proxy;
 
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,33 +29,35 @@ final class HeaderHygiene {
 
     /** The client's headers as they may be sent to Keap (without credential, host or framing). */
     static MultiMap towardsKeap(MultiMap client) {
-        Set<String> dropped = namedInConnection(client);
-        dropped.addAll(HOP_BY_HOP);
-        dropped.addAll(CLIENT_CREDENTIALS);
-        dropped.addAll(PROXY_SET);
-        return copyExcept(client, dropped);
+        return copyExcept(client, namedInConnection(client), true);
     }
 
     /** Keap's response headers as they may be sent to the client (framing is set by the proxy). */
     static MultiMap towardsClient(MultiMap keap) {
-        Set<String> dropped = namedInConnection(keap);
-        dropped.addAll(HOP_BY_HOP);
-        return copyExcept(keap, dropped);
+        return copyExcept(keap, namedInConnection(keap), false);
     }
 
-    private static MultiMap copyExcept(MultiMap headers, Set<String> dropped) {
+    private static MultiMap copyExcept(MultiMap headers, Set<String> named, boolean towardsKeap) {
         MultiMap copy = MultiMap.caseInsensitiveMultiMap();
         for (Map.Entry<String, String> header : headers) {
-            if (!dropped.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            boolean dropped = HOP_BY_HOP.contains(name) || named.contains(name)
+                    || (towardsKeap && (CLIENT_CREDENTIALS.contains(name) || PROXY_SET.contains(name)));
+            if (!dropped) {
                 copy.add(header.getKey(), header.getValue());
             }
         }
         return copy;
     }
 
+    /** The headers named in {@code Connection}: usually none, so usually no set is built. */
     private static Set<String> namedInConnection(MultiMap headers) {
+        List<String> values = headers.getAll("connection");
+        if (values.isEmpty()) {
+            return Set.of();
+        }
         Set<String> named = new HashSet<>();
-        for (String value : headers.getAll("connection")) {
+        for (String value : values) {
             for (String token : value.split(",")) {
                 if (!token.isBlank()) {
                     named.add(token.trim().toLowerCase(Locale.ROOT));
