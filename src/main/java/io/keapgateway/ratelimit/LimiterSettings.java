@@ -25,8 +25,12 @@ record LimiterSettings(
         OptionalLong connectionDaily,
         Duration redisTimeout) {
 
-    /** Short: a request waits at most this long for Redis before the local limiter decides. */
-    static final Duration REDIS_TIMEOUT = Duration.ofMillis(200);
+    /**
+     * A request waits at most this long for Redis before the local limiter decides it. Not shorter: on a busy
+     * two-core replica a healthy Redis answer can take a few hundred milliseconds, and a local decision
+     * counts from zero (it can let through what Redis would have refused).
+     */
+    static final Duration REDIS_TIMEOUT = Duration.ofSeconds(1);
 
     // Defaults that keep a connection inside Keap's own quotas (KEAP-API-FACTS.md section 4).
     private static final int OAUTH_RATE = 20;
