@@ -1,5 +1,6 @@
 package io.keapgateway.admin;
 
+import io.keapgateway.testsupport.TestRun;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -55,7 +56,7 @@ class KeysAdminTest {
         admin.request().get("/admin/keys").then().statusCode(200).body("id", hasItem(id))
                 .body("key", not(hasItem(notNullValue())));
         try (RedisPeek redis = RedisPeek.local()) {
-            assertThat(redis.dump("kgw-test:")).doesNotContain(key.substring(17)).doesNotContain(FakeKeapResource.API_KEY);
+            assertThat(redis.dump(TestRun.PREFIX)).doesNotContain(key.substring(17)).doesNotContain(FakeKeapResource.API_KEY);
         }
     }
 

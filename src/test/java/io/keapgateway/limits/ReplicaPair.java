@@ -1,5 +1,6 @@
 package io.keapgateway.limits;
 
+import io.keapgateway.testsupport.TestRun;
 import io.keapgateway.testsupport.GatewayClient;
 import io.keapgateway.testsupport.GatewayProcess;
 import java.time.Duration;
@@ -107,7 +108,7 @@ final class ReplicaPair implements AutoCloseable {
 
     /** A Redis prefix no other run uses. */
     static String uniquePrefix() {
-        return "kgw-it-lim-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+        return TestRun.prefix("lim-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
     /** A fake Keap api key no other test uses, never shaped like a real one (see FakeKeapResource.API_KEY). */

@@ -1,5 +1,6 @@
 package io.keapgateway.limits;
 
+import io.keapgateway.testsupport.TestRun;
 import io.keapgateway.testsupport.Admin;
 import io.keapgateway.testsupport.FakeKeap;
 import io.keapgateway.testsupport.RedisPeek;
@@ -18,7 +19,7 @@ import java.util.UUID;
  */
 final class TestConnections {
 
-    static final String PREFIX = "kgw-test:";
+    static final String PREFIX = TestRun.PREFIX;
     static final int REDIS_PORT = 6379;
     /** The name of every connection made here starts with this. */
     private static final String NAME_PREFIX = "lim-";

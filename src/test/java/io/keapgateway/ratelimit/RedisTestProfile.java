@@ -1,5 +1,6 @@
 package io.keapgateway.ratelimit;
 
+import io.keapgateway.testsupport.TestRun;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.Map;
 
@@ -9,7 +10,7 @@ import java.util.Map;
  */
 public class RedisTestProfile implements QuarkusTestProfile {
 
-    static final String PREFIX = "kgwtest:ratelimit:";
+    static final String PREFIX = "kgwtest-" + TestRun.ID + ":ratelimit:";
 
     @Override
     public Map<String, String> getConfigOverrides() {

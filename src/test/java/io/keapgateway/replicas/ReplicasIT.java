@@ -1,5 +1,6 @@
 package io.keapgateway.replicas;
 
+import io.keapgateway.testsupport.TestRun;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +31,7 @@ class ReplicasIT {
     void startKeap() {
         keap = FakeKeap.start();
         keap.acceptApiKey(FakeKeapResource.API_KEY);
-        prefix = "kgw-it-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+        prefix = TestRun.prefix(UUID.randomUUID().toString().substring(0, 8));
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.keapgateway.store;
 
+import io.keapgateway.testsupport.TestRun;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(FakeKeapResource.class)
 class StoreLossTest {
 
-    private static final String PREFIX = "kgw-test:";
+    private static final String PREFIX = TestRun.PREFIX;
 
     @Test
     void keysAndConnectionsSurviveRedisLosingItsData() throws Exception {

@@ -1,5 +1,6 @@
 package io.keapgateway.token;
 
+import io.keapgateway.testsupport.TestRun;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 abstract class OAuthConnectionTestBase {
 
     static final String ADMIN = "Bearer test-admin-token-0123456789";
-    static final String PREFIX = "kgw-test:";
+    static final String PREFIX = TestRun.PREFIX;
 
     static RedisProbe redis;
 

@@ -1,5 +1,6 @@
 package io.keapgateway.token;
 
+import io.keapgateway.testsupport.TestRun;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +28,7 @@ import java.util.function.BooleanSupplier;
 final class Replicas implements AutoCloseable {
 
     final FakeKeap keap = FakeKeap.start();
-    final String prefix = "kgw-it-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+    final String prefix = TestRun.prefix(UUID.randomUUID().toString().substring(0, 8));
     final GatewayClient client = new GatewayClient();
     final RedisProbe redis = new RedisProbe();
     final List<GatewayProcess> gateways = new ArrayList<>();
