@@ -15,7 +15,9 @@ public enum ErrorCode {
     VALIDATION_FAILED(422, "Validation failed"),
     RATE_LIMITED(429, "Rate limited"),
     QUOTA_EXHAUSTED(429, "Quota exhausted"),
+    CONFLICT(409, "Conflicting change"),
     NOT_CONNECTED(503, "Keap account not connected"),
+    STORE_UNAVAILABLE(503, "Store unavailable"),
     UPSTREAM_UNAVAILABLE(502, "Keap unreachable"),
     UPSTREAM_TIMEOUT(504, "Keap did not answer in time");
 

@@ -112,6 +112,34 @@ final class MemoryStore implements Store {
     }
 
     @Override
+    public synchronized boolean claim(String key, String value, Duration ttl) {
+        Optional<String> current = get(key);
+        if (current.isPresent() && !current.get().equals(value)) {
+            return false;
+        }
+        values.put(key, new Expiring(value, clock.instant().plus(ttl)));
+        return true;
+    }
+
+    @Override
+    public synchronized boolean putIfVersion(String key, long expected, Versioned value) {
+        Versioned current = versioned.get(key);
+        if (current != null && current.version() != expected) {
+            return current.equals(value);
+        }
+        versioned.put(key, value);
+        return true;
+    }
+
+    @Override
+    public synchronized long replaceVersioned(String key, long floor, String value) {
+        Versioned current = versioned.get(key);
+        long version = Math.max(current == null ? 0 : current.version(), floor) + 1;
+        versioned.put(key, new Versioned(version, value));
+        return version;
+    }
+
+    @Override
     public synchronized long increment(String key) {
         return counters.merge(key, 1L, Long::sum);
     }

@@ -27,6 +27,25 @@ final class RedisStore implements Store {
             if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
             redis.call('HSET', KEYS[1], 'version', ARGV[1], 'value', ARGV[2])
             return 1""");
+    private static final LuaScript CLAIM = new LuaScript("""
+            local current = redis.call('GET', KEYS[1])
+            if current and current ~= ARGV[1] then return 0 end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            return 1""");
+    private static final LuaScript PUT_IF_VERSION = new LuaScript("""
+            local current = redis.call('HGET', KEYS[1], 'version')
+            if current and tonumber(current) ~= tonumber(ARGV[1]) then
+              if tonumber(current) == tonumber(ARGV[2]) and redis.call('HGET', KEYS[1], 'value') == ARGV[3] then
+                return 1
+              end
+              return 0
+            end
+            redis.call('HSET', KEYS[1], 'version', ARGV[2], 'value', ARGV[3])
+            return 1""");
+    private static final LuaScript REPLACE_VERSIONED = new LuaScript("""
+            local version = math.max(tonumber(redis.call('HGET', KEYS[1], 'version') or '0'), tonumber(ARGV[1])) + 1
+            redis.call('HSET', KEYS[1], 'version', string.format('%d', version), 'value', ARGV[2])
+            return version""");
     private static final LuaScript PUSH_CAPPED = new LuaScript("""
             redis.call('LPUSH', KEYS[1], ARGV[1])
             redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
@@ -112,6 +131,23 @@ final class RedisStore implements Store {
     public boolean putIfNewer(String key, Versioned value) {
         List<String> args = List.of(Long.toString(value.version()), value.value());
         return await(PUT_IF_NEWER.run(redis, List.of(key(key)), args)).toLong() == 1;
+    }
+
+    @Override
+    public boolean claim(String key, String value, Duration ttl) {
+        List<String> args = List.of(value, Long.toString(ttl.toMillis()));
+        return await(CLAIM.run(redis, List.of(key(key)), args)).toLong() == 1;
+    }
+
+    @Override
+    public boolean putIfVersion(String key, long expected, Versioned value) {
+        List<String> args = List.of(Long.toString(expected), Long.toString(value.version()), value.value());
+        return await(PUT_IF_VERSION.run(redis, List.of(key(key)), args)).toLong() == 1;
+    }
+
+    @Override
+    public long replaceVersioned(String key, long floor, String value) {
+        return await(REPLACE_VERSIONED.run(redis, List.of(key(key)), List.of(Long.toString(floor), value))).toLong();
     }
 
     @Override

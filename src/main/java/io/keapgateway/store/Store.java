@@ -51,6 +51,25 @@ public interface Store {
     /** Stores {@code value} only if the stored version is lower than its own (or nothing is stored). */
     boolean putIfNewer(String key, Versioned value);
 
+    /**
+     * Stores {@code value} with expiry {@code ttl} if {@code key} holds nothing or holds {@code value}
+     * already; true if stored. Takes a lease, renews it, and takes it back after the store lost it.
+     */
+    boolean claim(String key, String value, Duration ttl);
+
+    /**
+     * Compare-and-set on a versioned document: stores {@code value} only while the stored version is
+     * {@code expected} (or nothing is stored, after the store lost its data). Also true when {@code value}
+     * itself is stored already, so that a retried save after a lost answer is not taken for a conflict.
+     */
+    boolean putIfVersion(String key, long expected, Versioned value);
+
+    /**
+     * Stores {@code value} under a new version, above both the stored one and {@code floor} (the newest the
+     * caller knows of); answers that version. Whatever was stored loses, and any compare-and-set based on it.
+     */
+    long replaceVersioned(String key, long floor, String value);
+
     /** Adds one to a counter and answers the new value. */
     long increment(String key);
 
