@@ -7,6 +7,7 @@ import io.keapgateway.connection.ConnectionService;
 import io.keapgateway.connection.Mode;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
+import io.keapgateway.token.ConnectFlows;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -17,6 +18,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** {@code /admin/connections}: the Keap accounts the gateway holds credentials for. */
@@ -30,11 +32,14 @@ public class ConnectionsResource {
     private final ConnectionRegistry registry;
     private final ConnectionService service;
     private final ConnectionStatuses statuses;
+    private final ConnectFlows flows;
 
-    ConnectionsResource(ConnectionRegistry registry, ConnectionService service, ConnectionStatuses statuses) {
+    ConnectionsResource(ConnectionRegistry registry, ConnectionService service, ConnectionStatuses statuses,
+            ConnectFlows flows) {
         this.registry = registry;
         this.service = service;
         this.statuses = statuses;
+        this.flows = flows;
     }
 
     @GET
@@ -56,7 +61,14 @@ public class ConnectionsResource {
             throw new GatewayException(ErrorCode.VALIDATION_FAILED,
                     "A connection name is 1 to 63 characters of a-z, 0-9, '-' and '_'.");
         }
-        service.put(name, credentials(body), Actor.of(request));
+        ConnectionService.Credentials credentials = credentials(body);
+        Optional<Connection> before = registry.find(name).filter(connection -> connection.mode() == Mode.oauth
+                && credentials.mode() == Mode.oauth && !credentials.clientId().equals(connection.clientId()));
+        if (before.isPresent()) {
+            // Another OAuth app: the grant of the old one is replaced (durably, or nothing is changed) first.
+            flows.forget(before.get(), Actor.of(request));
+        }
+        service.put(name, credentials, Actor.of(request));
         return statuses.of(find(name));
     }
 

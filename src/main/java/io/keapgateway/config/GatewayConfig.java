@@ -156,9 +156,33 @@ public interface GatewayConfig {
         @WithDefault("15s")
         Duration leaseTtl();
 
-        /** Longest wait for Keap's token endpoint. */
+        /**
+         * How long a request or an admin call waits for a token call (its own, or another replica's) before it
+         * answers with an error. The token call itself goes on: see {@link #tokenCallLimit()}.
+         */
         @WithDefault("30s")
         Duration tokenTimeout();
+
+        /**
+         * The longest a token call may run: only then does the gateway close its connection to Keap (a call is
+         * never abandoned earlier, since Keap may rotate the refresh token at any moment of it). The record
+         * "exchange of grant version N in progress" lives this long plus {@link #leaseTtl()}, so no replica
+         * sends that refresh token again while the call may still be answered.
+         */
+        @WithDefault("5m")
+        Duration tokenCallLimit();
+
+        /** Longest pause between two attempts to save a pair Keap issued while the store does not answer. */
+        @WithDefault("1s")
+        Duration saveRetryBackoff();
+
+        /**
+         * A 401 from Keap makes the gateway refresh an access token only once it is at least this old; a younger
+         * one is not refreshed again (Keap's 401 goes to the client as it is), so a run of 401s cannot rotate the
+         * grant over and over.
+         */
+        @WithDefault("60s")
+        Duration rejectionRefreshFloor();
 
         /** Lifetime of the single-use {@code state} of an authorize URL. */
         @WithDefault("10m")

@@ -13,7 +13,8 @@ public interface AccessTokens {
 
     /**
      * Called when Keap rejected {@code rejected} with a 401: refreshes once (shared by every caller that saw
-     * the same token rejected) and answers the token to replay with.
+     * the same token rejected) and answers the token to replay with; or answers {@code null} when the token
+     * is too young to be refreshed again, and Keap's 401 is to be passed on as it is.
      */
     Uni<Credential> afterRejection(Connection connection, Credential rejected);
 }

@@ -44,7 +44,8 @@ public class KeapTokenClient {
     KeapTokenClient(Vertx vertx, GatewayConfig config) {
         this.tokenUrl = config.tokenUrl();
         this.ssl = "https".equalsIgnoreCase(tokenUrl.getScheme());
-        this.timeout = config.oauth().tokenTimeout();
+        // Not the callers' wait (token-timeout): a call Keap may be answering is only given up at the limit.
+        this.timeout = config.oauth().tokenCallLimit();
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
                 .setSsl(ssl)
@@ -166,8 +167,10 @@ public class KeapTokenClient {
         if (failure instanceof TokenEndpointException known) {
             return known;
         }
-        String error = failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout")
-                ? "timeout" : "unreachable";
+        // A failed connect sent nothing; any later failure may have reached Keap, which may have rotated.
+        String error = failure instanceof java.net.ConnectException ? TokenEndpointException.UNREACHABLE
+                : failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout")
+                        ? "timeout" : "connection_lost";
         return new TokenEndpointException(TokenEndpointException.NO_ANSWER, error,
                 "Keap's token endpoint could not be reached (" + failure.getClass().getSimpleName() + ")");
     }

@@ -11,6 +11,8 @@ public final class TokenEndpointException extends RuntimeException {
 
     /** The status of a failure that never got an HTTP answer (connect failure, timeout). */
     public static final int NO_ANSWER = 0;
+    /** The {@link #error()} of a call whose connection could not be made: nothing reached Keap. */
+    public static final String UNREACHABLE = "unreachable";
 
     private final int status;
     private final String error;
@@ -51,6 +53,14 @@ public final class TokenEndpointException extends RuntimeException {
     /** The redirect URI differs from the one the code was issued for, or is not registered in the Keap app. */
     public boolean redirectUriRejected() {
         return description != null && description.toLowerCase(Locale.ROOT).contains("redirect");
+    }
+
+    /**
+     * No answer came, but the request may have reached Keap (the connection failed after it was made): Keap
+     * may have rotated the refresh token, so its outcome is unknown.
+     */
+    public boolean outcomeUnknown() {
+        return status == NO_ANSWER && !UNREACHABLE.equals(error);
     }
 
     /** Worth trying again later: no answer, throttled, or a failure on Keap's side. */

@@ -63,9 +63,9 @@ final class Replay {
             credentials.afterRejection(connection, rejected).subscribe().with(
                     fresh -> context.runOnContext(v -> refreshed.complete(fresh)),
                     failure -> context.runOnContext(v -> refreshed.fail(failure)));
-            return refreshed.future()
-                    .compose(fresh -> forwarder.send(request, target, fresh, requestId, bytes, bytes.length()))
-                    .map(KeapAnswer::streaming);
+            return refreshed.future().compose(fresh -> fresh == null
+                    ? Future.succeededFuture(new KeapAnswer(unauthorized, rejection)) // not refreshed: Keap's 401 as is
+                    : forwarder.send(request, target, fresh, requestId, bytes, bytes.length()).map(KeapAnswer::streaming));
         });
     }
 }

@@ -18,6 +18,14 @@ final class Blocking {
         return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
+    /** Runs {@code work} (a store write whose outcome needs no answer) on a worker thread. */
+    static Uni<Void> run(Runnable work) {
+        return call(() -> {
+            work.run();
+            return null;
+        });
+    }
+
     /**
      * A call safe to repeat (a read, or a version-checked write-back), tried again after a store hiccup such
      * as a moment when every pooled Redis connection is busy. Gateway errors are answers and are not retried.

@@ -52,6 +52,15 @@ class CustodyEvents {
         announce();
     }
 
+    /** A pair Keap issued lost to a newer grant (forgotten, or re-connected) while its refresh was out. */
+    void discarded(String connection, Grant pair, Grant winner) {
+        String detail = "version=" + pair.version() + " replaced_by=" + (winner == null ? "none"
+                : winner.version() + " (" + winner.state() + ")");
+        LOG.warnf("Discarded the refreshed grant of connection %s: the grant it was refreshed from was replaced "
+                + "while Keap answered (%s)", connection, detail);
+        record(GATEWAY, "oauth.discarded", connection, detail);
+    }
+
     void writtenBack(String connection, Grant grant) {
         LOG.warnf("The store had lost (or held an older copy of) the grant of connection %s; wrote back version %d "
                 + "from this replica's memory", connection, grant.version());

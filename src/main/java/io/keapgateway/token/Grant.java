@@ -6,7 +6,8 @@ import java.time.Instant;
 
 /**
  * One version of a connection's OAuth grant as a replica holds it in memory, tokens in the clear. Versions
- * only grow; the store keeps the newest (see {@link GrantVault}). {@code toString} never shows a token.
+ * are counters that only grow: a refresh makes version N+1 of version N; a replacement (forget, a new
+ * connection) takes one above anything stored (see {@link GrantVault}). {@code toString} never shows a token.
  *
  * @param version              orders the versions of one connection's grant
  * @param state                connected, forgotten or needs_reauth; only a connected grant has tokens
@@ -39,6 +40,11 @@ record Grant(long version, GrantState state, String accessToken, String refreshT
     /** The next version after Keap refused the refresh token: no tokens, only why. */
     Grant needingReauth(long nextVersion, String why) {
         return new Grant(nextVersion, GrantState.needs_reauth, null, null, null, refreshedAt, tenant, why);
+    }
+
+    /** The same grant under the version the store gave it. */
+    Grant withVersion(long newVersion) {
+        return new Grant(newVersion, state, accessToken, refreshToken, accessTokenExpiresAt, refreshedAt, tenant, reason);
     }
 
     boolean connected() {

@@ -25,11 +25,11 @@ class GrantReconciler {
     Grant reconcile(String connection) {
         TokenSlot slot = slots.of(connection);
         Optional<Grant> stored = vault.load(connection);
-        Grant held = slot.grant();
+        Grant held = slot.stored(); // never an unsaved pair: only its own compare-and-set may write that
         if (held != null && held.newerThan(stored.orElse(null))) {
             if (vault.save(connection, held)) {
                 events.writtenBack(connection, held);
-                return held;
+                return slot.grant();
             }
             stored = vault.load(connection); // another replica wrote first: its version is at least as new
         }

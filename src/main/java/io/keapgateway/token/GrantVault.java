@@ -9,12 +9,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.function.LongFunction;
 import org.jboss.logging.Logger;
 
 /**
  * The stored copy of every connection's grant: one versioned document per connection, tokens sealed, and
- * writes accepted only when newer than what is stored, so that no replica can put an older grant back. Also
+ * writes are compare-and-sets on the version a grant was made from (versions are counters), so that no
+ * replica can put an older grant back and no late refresh can undo a newer grant. Also
  * the last refresh error per connection, kept apart so that recording one does not make a new version.
  * Blocking: call from worker threads.
  */
@@ -23,7 +23,6 @@ class GrantVault {
 
     /** The store map of the last refresh error of each connection. */
     static final String ERRORS = "token-errors";
-    private static final int REPLACE_ATTEMPTS = 5;
     private static final Logger LOG = Logger.getLogger(GrantVault.class);
 
     /** The last failed refresh of a connection. */
@@ -57,32 +56,33 @@ class GrantVault {
         return store.getVersioned(key(connection)).map(Versioned::version).orElse(0L);
     }
 
-    /** Saves {@code grant} unless the store holds its version or a newer one; true if saved. */
+    /** Writes {@code grant} back unless the store holds its version or a newer one; true if saved. */
     boolean save(String connection, Grant grant) {
-        return store.putIfNewer(key(connection), new Versioned(grant.version(), documents.write(seal(connection, grant))));
+        return store.putIfNewer(key(connection), new Versioned(grant.version(), sealed(connection, grant)));
     }
 
     /**
-     * Writes the grant {@code make} builds for the next version, whatever is stored: a new connection, or a
-     * tombstone. A concurrent write (a refresh finishing) makes it try again on top of that one.
+     * Saves {@code grant} only while the store still holds version {@code basis} (the grant it was made from),
+     * or nothing at all (the store lost its data); true if saved. {@code document} is {@link #sealed} once, so
+     * that a retry after a lost answer finds its own write rather than a conflict.
      */
-    Grant replace(String connection, LongFunction<Grant> make) {
-        for (int attempt = 0; attempt < REPLACE_ATTEMPTS; attempt++) {
-            Grant grant = make.apply(nextVersion(storedVersion(connection)));
-            if (save(connection, grant)) {
-                return grant;
-            }
-        }
-        throw new IllegalStateException("the stored grant of connection " + connection + " keeps changing");
+    boolean saveIfStill(String connection, long basis, Grant grant, String document) {
+        return store.putIfVersion(key(connection), basis, new Versioned(grant.version(), document));
     }
 
     /**
-     * One more than {@code current}, and at least the wall clock in milliseconds: a grant written after the
-     * store lost its copy then still outranks any older copy a replica might write back (replica clocks are
-     * assumed to agree within far less than the time between two grants).
+     * Stores {@code grant} under a new version, replacing whatever is stored (a new connection, or a
+     * tombstone): a refresh of the replaced grant that lands later fails its version check. {@code known} is
+     * the newest version the caller knows of, so that the new one outranks it even if the store lost it.
      */
-    long nextVersion(long current) {
-        return Math.max(current + 1, clock.millis());
+    Grant replace(String connection, long known, Grant grant) {
+        long version = store.replaceVersioned(key(connection), known, sealed(connection, grant));
+        return grant.withVersion(version);
+    }
+
+    /** The grant as stored: tokens sealed, as a document. */
+    String sealed(String connection, Grant grant) {
+        return documents.write(seal(connection, grant));
     }
 
     /** Best effort: only the status view shows it, so a store failure here is logged, not raised. */

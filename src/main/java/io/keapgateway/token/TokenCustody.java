@@ -4,9 +4,7 @@ import io.keapgateway.connection.AccessTokens;
 import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.ConnectionRegistry;
 import io.keapgateway.connection.Credential;
-import io.keapgateway.connection.Credentials;
 import io.keapgateway.connection.Mode;
-import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,16 +30,18 @@ public class TokenCustody implements AccessTokens {
     private final GrantVault vault;
     private final RefreshPolicy policy;
     private final ConnectionRegistry registry;
+    private final YoungTokenRejections youngRejections;
     private final Clock clock;
 
     TokenCustody(TokenSlots slots, Renewal renewal, GrantReconciler reconciler, GrantVault vault, RefreshPolicy policy,
-            ConnectionRegistry registry, Clock clock) {
+            ConnectionRegistry registry, YoungTokenRejections youngRejections, Clock clock) {
         this.slots = slots;
         this.renewal = renewal;
         this.reconciler = reconciler;
         this.vault = vault;
         this.policy = policy;
         this.registry = registry;
+        this.youngRejections = youngRejections;
         this.clock = clock;
     }
 
@@ -57,7 +57,7 @@ public class TokenCustody implements AccessTokens {
             return Uni.createFrom().item(grant.credential());
         }
         if (grant != null && !grant.connected()) {
-            return Uni.createFrom().failure(notConnected(connection.name(), grant));
+            return Uni.createFrom().failure(TokenProblems.notConnected(connection.name(), grant));
         }
         return renew(connection, Need.due(policy, clock)).map(renewed -> credential(connection, renewed));
     }
@@ -65,9 +65,15 @@ public class TokenCustody implements AccessTokens {
     @Override
     public Uni<Credential> afterRejection(Connection connection, Credential rejected) {
         Grant grant = slots.of(connection.name()).grant();
-        if (grant != null && grant.connected() && !grant.credential().equals(rejected)
-                && !policy.expired(grant, clock.instant())) {
-            return Uni.createFrom().item(grant.credential()); // refreshed already, here or on another replica
+        Instant now = clock.instant();
+        if (grant != null && grant.connected() && !policy.expired(grant, now)) {
+            if (!grant.credential().equals(rejected)) {
+                return Uni.createFrom().item(grant.credential()); // refreshed already, here or on another replica
+            }
+            if (youngRejections.tooYoung(grant, now)) {
+                youngRejections.report(connection.name());
+                return Uni.createFrom().nullItem(); // Keap's 401 goes to the client as it is
+            }
         }
         return renew(connection, Need.rejected(rejected, policy, clock)).map(renewed -> credential(connection, renewed));
     }
@@ -76,11 +82,12 @@ public class TokenCustody implements AccessTokens {
     public TokenStatus refreshNow(Connection connection, String actor) {
         Grant seen = reconciler.reconcile(connection.name());
         if (seen == null || !seen.connected()) {
-            throw notConnected(connection.name(), seen);
+            throw TokenProblems.notConnected(connection.name(), seen);
         }
         Grant renewed = slots.of(connection.name())
                 .renew(procedure(connection, Need.forced(seen.version(), actor)), false)
-                .await().atMost(renewal.longestCall());
+                .ifNoItem().after(renewal.longestCall()).failWith(() -> TokenProblems.keapStillAnswering(connection.name()))
+                .await().indefinitely(); // the renewal itself goes on: a pair Keap issues later is kept
         credential(connection, renewed); // fails when the refresh lost the grant
         return status(connection.name());
     }
@@ -133,29 +140,14 @@ public class TokenCustody implements AccessTokens {
         return () -> renewal.run(connection, need)
                 .onFailure(failure -> !(failure instanceof GatewayException)).transform(failure -> {
                     LOG.warnf("The token of connection %s could not be renewed: %s", connection.name(), failure.toString());
-                    return new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, "The Keap token of connection '"
-                            + connection.name() + "' must be renewed, but the gateway's store did not answer; "
-                            + "the gateway tries again shortly.");
+                    return TokenProblems.storeDown(connection.name());
                 });
     }
 
     private static Credential credential(Connection connection, Grant grant) {
         if (grant == null || !grant.connected()) {
-            throw notConnected(connection.name(), grant);
+            throw TokenProblems.notConnected(connection.name(), grant);
         }
         return grant.credential();
-    }
-
-    /** The 503 a client gets for a connection without a usable grant, naming what the operator must do. */
-    static GatewayException notConnected(String connection, Grant grant) {
-        if (grant != null && grant.state() == GrantState.needs_reauth) {
-            return new GatewayException(ErrorCode.NOT_CONNECTED, "Keap no longer accepts the grant of connection '"
-                    + connection + "'; an operator must re-authorize it (POST /admin/connections/" + connection
-                    + "/authorize, then open the authorize_url).");
-        }
-        return grant == null ? Credentials.notConnected(connection)
-                : new GatewayException(ErrorCode.NOT_CONNECTED, "The Keap connection '" + connection
-                        + "' has no OAuth tokens; an operator must connect it (POST /admin/connections/" + connection
-                        + "/authorize, then open the authorize_url).");
     }
 }

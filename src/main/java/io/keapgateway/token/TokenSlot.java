@@ -18,28 +18,74 @@ final class TokenSlot {
     /** After a failed renewal, callers that need a new token get the same failure this long. */
     static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(5);
 
-    private record State(Grant grant, Uni<Grant> renewal, Throwable failure, Instant retryAt) {
+    /**
+     * {@code grant}: the newest grant this replica knows to be in the store (or that it read from there);
+     * {@code unsaved}: a pair Keap issued that is not saved yet. It is the one served, since Keap has rotated:
+     * the stored refresh token is dead.
+     */
+    private record State(Grant grant, Grant unsaved, Uni<Grant> renewal, Throwable failure, Instant retryAt) {
+        State with(Grant newGrant, Grant newUnsaved) {
+            return new State(newGrant, newUnsaved, renewal, failure, retryAt);
+        }
     }
 
-    private final AtomicReference<State> state = new AtomicReference<>(new State(null, null, null, null));
+    private final AtomicReference<State> state = new AtomicReference<>(new State(null, null, null, null, null));
     private final Clock clock;
 
     TokenSlot(Clock clock) {
         this.clock = clock;
     }
 
-    /** The newest grant known here, or null. Costs nothing: this is what a proxied request reads. */
+    /** The grant to serve with (an unsaved pair first), or null. Costs nothing: this is what a proxied request reads. */
     Grant grant() {
+        State s = state.get();
+        return s.unsaved() != null ? s.unsaved() : s.grant();
+    }
+
+    /** The newest grant known to be stored, ignoring an unsaved pair: what a write-back may write. */
+    Grant stored() {
         return state.get().grant();
     }
 
-    /** Keeps {@code candidate} if it is newer than the grant held; answers the grant held afterwards. */
+    /** The pair Keap issued that is not saved yet, or null. */
+    Grant unsaved() {
+        return state.get().unsaved();
+    }
+
+    /**
+     * Keeps {@code candidate} if it is newer than the stored grant held; answers the grant served afterwards.
+     * A grant at least as new as an unsaved pair supersedes it (that pair's save then fails its version check).
+     */
     Grant adopt(Grant candidate) {
         if (candidate == null) {
             return grant();
         }
-        return state.updateAndGet(s -> candidate.newerThan(s.grant())
-                ? new State(candidate, s.renewal(), null, null) : s).grant();
+        State after = state.updateAndGet(s -> {
+            if (!candidate.newerThan(s.grant())) {
+                return s;
+            }
+            boolean superseded = s.unsaved() != null && candidate.version() >= s.unsaved().version();
+            return new State(candidate, superseded ? null : s.unsaved(), s.renewal(), null, null);
+        });
+        return after.unsaved() != null ? after.unsaved() : after.grant();
+    }
+
+    /** Serves with {@code pair} until it is saved, unless a newer grant arrived meanwhile; true if held. */
+    boolean holdUnsaved(Grant pair) {
+        State after = state.updateAndGet(s -> pair.newerThan(s.grant()) ? s.with(s.grant(), pair) : s);
+        return after.unsaved() == pair;
+    }
+
+    /** {@code pair} (held unsaved) is now stored, as {@code saved}. */
+    void saved(Grant pair, Grant saved) {
+        state.updateAndGet(s -> s.unsaved() == pair ? s.with(s.grant(), null) : s);
+        adopt(saved);
+    }
+
+    /** {@code pair} lost to a newer grant and is dropped; {@code stored} is adopted instead. */
+    void discard(Grant pair, Grant stored) {
+        state.updateAndGet(s -> s.unsaved() == pair ? s.with(s.grant(), null) : s);
+        adopt(stored);
     }
 
     /**
@@ -61,7 +107,8 @@ final class TokenSlot {
                     .onItemOrFailure().invoke((grant, failure) -> finish(self.get(), grant, failure))
                     .memoize().indefinitely();
             self.set(renewal);
-            if (state.compareAndSet(current, new State(current.grant(), renewal, current.failure(), current.retryAt()))) {
+            if (state.compareAndSet(current, new State(current.grant(), current.unsaved(), renewal, current.failure(),
+                    current.retryAt()))) {
                 renewal.subscribe().with(grant -> { }, failure -> { }); // outcomes are handled by the procedure
                 return renewal;
             }
@@ -74,8 +121,11 @@ final class TokenSlot {
             if (s.renewal() != renewal) {
                 return s;
             }
-            Grant newest = result != null && result.newerThan(s.grant()) ? result : s.grant();
-            return new State(newest, null, failure, retryAt);
+            // A renewal may answer the unsaved pair itself: that one stays unsaved until its save lands.
+            boolean newer = result != null && result != s.unsaved() && result.newerThan(s.grant());
+            Grant newest = newer ? result : s.grant();
+            boolean superseded = newer && s.unsaved() != null && result.version() >= s.unsaved().version();
+            return new State(newest, superseded ? null : s.unsaved(), null, failure, retryAt);
         });
     }
 }
