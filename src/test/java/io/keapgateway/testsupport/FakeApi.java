@@ -27,10 +27,16 @@ final class FakeApi {
 
     private final FakeCredentials credentials;
     private final FakeQuotas quotas;
+    private final java.util.concurrent.atomic.AtomicInteger unauthorizedAhead = new java.util.concurrent.atomic.AtomicInteger();
 
     FakeApi(FakeCredentials credentials, FakeQuotas quotas) {
         this.credentials = credentials;
         this.quotas = quotas;
+    }
+
+    /** The next {@code count} authenticated API calls answer 401 {@code invalid_access_token}. */
+    void rejectNextWith401(int count) {
+        unauthorizedAhead.set(count);
     }
 
     void handle(HttpExchange ex, Incoming in) throws IOException {
@@ -55,6 +61,12 @@ final class FakeApi {
         if (principal == null) {
             quotas.writeHeaders(ex.getResponseHeaders(), null, tenant);
             FakeHttp.json(ex, 401, FakeJson.fault("Invalid access token", auth.errorcode()));
+            return;
+        }
+        if (unauthorizedAhead.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            // As Keap answers a token it no longer accepts (an app deactivated, access revoked in Keap).
+            quotas.writeHeaders(ex.getResponseHeaders(), null, tenant);
+            FakeHttp.json(ex, 401, FakeJson.fault("Invalid access token", FakeCredentials.INVALID_CREDENTIAL));
             return;
         }
         String violation = quotas.admit(principal, tenant);

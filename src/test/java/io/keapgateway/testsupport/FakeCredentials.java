@@ -66,6 +66,8 @@ final class FakeCredentials {
     /** Only live refresh tokens are here: a used one is removed, which is what makes it single-use. */
     private final Map<String, String> refreshTokens = new HashMap<>();
     private final Map<String, AuthCode> codes = new HashMap<>();
+    /** How often each refresh token was presented to {@code /token}, live or dead. */
+    private final Map<String, Integer> refreshUses = new HashMap<>();
     private String latestRefreshToken;
     private Duration accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
     private String tenant = DEFAULT_TENANT;
@@ -180,6 +182,9 @@ final class FakeCredentials {
     /** Rotates: the presented refresh token dies and a new access/refresh pair is returned. */
     synchronized Grant refresh(String clientId, String clientSecret, String refreshToken) throws Rejected {
         checkClient(clientId, clientSecret);
+        if (refreshToken != null) {
+            refreshUses.merge(refreshToken, 1, Integer::sum);
+        }
         String owner = refreshToken == null ? null : refreshTokens.get(refreshToken);
         if (owner == null || !owner.equals(clientId)) {
             throw new Rejected(400, "invalid_grant", "Invalid refresh token");
@@ -188,11 +193,17 @@ final class FakeCredentials {
         return newGrant(clientId);
     }
 
+    /** The most uses any one refresh token has had (0 when none was presented). */
+    synchronized int mostUsesOfOneRefreshToken() {
+        return refreshUses.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
     /** Forgets tokens and codes but keeps keys and apps. */
     synchronized void clearGrants() {
         accessTokens.clear();
         refreshTokens.clear();
         codes.clear();
+        refreshUses.clear();
         latestRefreshToken = null;
     }
 

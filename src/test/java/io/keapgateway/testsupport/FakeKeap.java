@@ -155,6 +155,16 @@ public final class FakeKeap implements AutoCloseable {
         tokens.setLatency(latency);
     }
 
+    /** The next token call only waits {@code delay} (on top of the latency) before it rotates and answers. */
+    public void delayNextTokenCall(Duration delay) {
+        tokens.delayNextCall(delay);
+    }
+
+    /** The most times any one refresh token was presented to {@code /token} (Keap's rule: once). */
+    public int mostUsesOfOneRefreshToken() {
+        return credentials.mostUsesOfOneRefreshToken();
+    }
+
     /** Requests to {@code /token} of any kind since start or {@link #clear()}. */
     public int tokenCalls() {
         return tokens.tokenCalls();
@@ -175,6 +185,11 @@ public final class FakeKeap implements AutoCloseable {
     /** The next {@code count} API calls answer 429 SpikeArrestViolation (without Retry-After). */
     public void rejectNextWith429(int count) {
         quotas.rejectNext(count);
+    }
+
+    /** The next {@code count} API calls with a valid credential answer 401 {@code invalid_access_token}. */
+    public void rejectNextWith401(int count) {
+        api.rejectNextWith401(count);
     }
 
     /** While true, every authenticated API call answers 429 QuotaViolation. */
@@ -201,6 +216,7 @@ public final class FakeKeap implements AutoCloseable {
     public void clear() {
         recorder.clear();
         tokens.reset();
+        api.rejectNextWith401(0);
         quotas.reset();
         credentials.resetSettings();
     }

@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Keap's OAuth side: {@code POST /token} (KEAP-API-FACTS §1 and summary item 3) and the
@@ -25,6 +26,7 @@ final class FakeTokenEndpoint {
     private final AtomicInteger tokenCalls = new AtomicInteger();
     private final AtomicInteger refreshCalls = new AtomicInteger();
     private volatile Duration latency = Duration.ZERO;
+    private final AtomicReference<Duration> nextCallDelay = new AtomicReference<>();
 
     FakeTokenEndpoint(FakeCredentials credentials) {
         this.credentials = credentials;
@@ -35,6 +37,11 @@ final class FakeTokenEndpoint {
             throw new IllegalArgumentException("latency must not be negative: " + latency);
         }
         this.latency = latency;
+    }
+
+    /** The next token call (only that one) waits {@code delay} more before it rotates and answers. */
+    void delayNextCall(Duration delay) {
+        nextCallDelay.set(delay);
     }
 
     int tokenCalls() {
@@ -49,6 +56,7 @@ final class FakeTokenEndpoint {
         tokenCalls.set(0);
         refreshCalls.set(0);
         latency = Duration.ZERO;
+        nextCallDelay.set(null);
     }
 
     void handleToken(HttpExchange ex, Incoming in) throws IOException {
@@ -65,8 +73,13 @@ final class FakeTokenEndpoint {
         if ("refresh_token".equals(grantType)) {
             refreshCalls.incrementAndGet();
         }
-        // Slept before the (atomic) grant logic, so concurrent callers overlap the way slow Keap responses do.
+        // Slept before the (atomic) grant logic, so concurrent callers overlap the way slow Keap responses do,
+        // and the refresh token rotates at the moment the answer goes out.
         pause(latency);
+        Duration once = nextCallDelay.getAndSet(null);
+        if (once != null) {
+            pause(once);
+        }
         try {
             Grant grant = switch (grantType == null ? "" : grantType) {
                 case "" -> throw new Rejected(400, "invalid_request", "response_type or grant_type is required");

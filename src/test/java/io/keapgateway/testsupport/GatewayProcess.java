@@ -54,7 +54,7 @@ public final class GatewayProcess implements AutoCloseable {
     /** Starts a replica and waits until it is live. */
     public static GatewayProcess start(Map<String, String> environment) throws IOException, InterruptedException {
         GatewayProcess gateway = launch(environment);
-        gateway.awaitLive(Duration.ofSeconds(60));
+        gateway.awaitLive(Duration.ofSeconds(150)); // several replicas starting at once on a loaded machine
         return gateway;
     }
 
@@ -107,6 +107,28 @@ public final class GatewayProcess implements AutoCloseable {
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
+    /** The operating system's process id, e.g. to freeze the replica with SIGSTOP. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Freezes the replica (SIGSTOP), as a long GC pause, CPU starvation or a frozen VM would. */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Lets a frozen replica run on (SIGCONT). */
+    public void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+        if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
+        }
+    }
+
     /** Ends the replica abruptly, as a crash or an OOM kill would. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
@@ -114,6 +136,13 @@ public final class GatewayProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            try {
+                thaw(); // a frozen process would not act on SIGTERM
+            } catch (IOException | IllegalStateException e) {
+                // it ended meanwhile
+            }
+        }
         process.destroy();
         if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
             kill();

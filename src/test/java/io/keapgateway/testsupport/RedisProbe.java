@@ -12,14 +12,24 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Direct access to the test Redis (localhost:6379), bypassing the gateway: to look at what it stored, scan it
+ * Direct access to the test Redis (localhost:6379, or one named), bypassing the gateway: to look at what it stored, scan it
  * for secrets, and lose data the way a restarted or flushed Redis would. Only ever touches keys under a
  * prefix the test names; never FLUSHALL, since other things share that Redis.
  */
 public final class RedisProbe implements AutoCloseable {
 
     private final Vertx vertx = Vertx.vertx();
-    private final Redis redis = Redis.createClient(vertx, "redis://localhost:6379");
+    private final Redis redis;
+
+    /** The shared test Redis. */
+    public RedisProbe() {
+        this("redis://localhost:6379");
+    }
+
+    /** Another Redis, e.g. a {@link RedisServerProcess} of the test's own. */
+    public RedisProbe(String uri) {
+        redis = Redis.createClient(vertx, uri);
+    }
 
     /** Every key starting with {@code prefix}. */
     public List<String> keys(String prefix) {

@@ -30,11 +30,19 @@ final class Replicas implements AutoCloseable {
     final FakeKeap keap = FakeKeap.start();
     final String prefix = TestRun.prefix(UUID.randomUUID().toString().substring(0, 8));
     final GatewayClient client = new GatewayClient();
-    final RedisProbe redis = new RedisProbe();
+    final RedisProbe redis;
     final List<GatewayProcess> gateways = new ArrayList<>();
+    private final String redisUri;
 
     /** Starts {@code count} replicas (in parallel) with the given extra environment. */
     Replicas(int count, Map<String, String> extraEnvironment) throws Exception {
+        this(count, extraEnvironment, "redis://localhost:6379");
+    }
+
+    /** Starts {@code count} replicas on the Redis at {@code redisUri}. */
+    Replicas(int count, Map<String, String> extraEnvironment, String redisUri) throws Exception {
+        this.redisUri = redisUri;
+        this.redis = new RedisProbe(redisUri);
         keap.registerApp(FakeKeapResource.CLIENT_ID, FakeKeapResource.CLIENT_SECRET);
         try {
             start(count, extraEnvironment);
@@ -46,6 +54,7 @@ final class Replicas implements AutoCloseable {
 
     void start(int count, Map<String, String> extraEnvironment) throws Exception {
         Map<String, String> environment = GatewayProcess.environment(keap.baseUrl(), prefix);
+        environment.put("QUARKUS_REDIS_HOSTS", redisUri);
         environment.put("KEAP_GATEWAY_CLIENT_ID", FakeKeapResource.CLIENT_ID);
         environment.put("KEAP_GATEWAY_CLIENT_SECRET", FakeKeapResource.CLIENT_SECRET);
         // Custody is under test, not the limiter: its per-request Redis calls exhaust the client's connection
@@ -148,7 +157,10 @@ final class Replicas implements AutoCloseable {
             gateway.close();
         }
         keap.close();
-        redis.deleteAll(prefix);
-        redis.close();
+        try {
+            redis.deleteAll(prefix);
+        } finally {
+            redis.close();
+        }
     }
 }
