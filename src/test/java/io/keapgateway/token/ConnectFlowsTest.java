@@ -88,6 +88,19 @@ class ConnectFlowsTest extends OAuthConnectionTestBase {
     }
 
     @Test
+    void anotherClientIdReplacesTheGrantOfTheOldApp() {
+        adopt();
+        long connectedVersion = Long.parseLong(redis.hget(PREFIX + "token:" + name, "version"));
+
+        adminCall(admin().body(Map.of("client_id", "another-app", "client_secret", "another-secret"))
+                .put("/admin/connections/" + name), 200);
+
+        assertTrue(Long.parseLong(redis.hget(PREFIX + "token:" + name, "version")) > connectedVersion,
+                "replaced under a newer version");
+        admin().get("/admin/connections/" + name).then().body("status", equalTo("disconnected"));
+    }
+
+    @Test
     void refreshNowRotatesTheGrantOnce() {
         adopt();
         String key = issueKey();

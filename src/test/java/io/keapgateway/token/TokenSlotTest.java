@@ -96,6 +96,29 @@ class TokenSlotTest {
         assertEquals(2, calls.get(), "an operator's refresh does not wait for the back-off");
     }
 
+    @Test
+    void anUnsavedPairIsServedUntilSavedAndDroppedOnlyForAGrantAtLeastAsNew() {
+        slot.adopt(grant(7));
+        Grant unsaved = grant(8);
+        assertEquals(true, slot.holdUnsaved(unsaved));
+
+        assertSame(unsaved, slot.grant(), "the pair Keap issued is served at once");
+        assertEquals(7, slot.stored().version(), "a write-back never writes the unsaved pair");
+        slot.adopt(grant(7));
+        assertSame(unsaved, slot.grant(), "re-reading the older stored grant keeps it");
+
+        slot.saved(unsaved, unsaved);
+        assertSame(unsaved, slot.stored());
+
+        Grant next = grant(9);
+        slot.holdUnsaved(next);
+        Grant tombstone = grant(9); // a forget stored under the same version wins over the unsaved pair
+        slot.adopt(tombstone);
+        assertSame(tombstone, slot.grant());
+        assertEquals(null, slot.unsaved());
+        assertEquals(false, slot.holdUnsaved(grant(9)), "a pair no newer than the stored grant is not held");
+    }
+
     /** Subscribes plainly (a completion stage from Mutiny would bring in context propagation, meant for Quarkus). */
     private static CompletableFuture<Grant> outcome(Uni<Grant> renewal) {
         CompletableFuture<Grant> outcome = new CompletableFuture<>();
