@@ -57,9 +57,13 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
         return read.future().map(bytes -> new XmlRpcBody(bytes, XmlRpcCall.parse(bytes.getBytes())));
     }
 
-    /** The key in the first parameter, for a client that sent no key in a header or the query. */
+    /**
+     * The gateway key in the first parameter, for a client that sent none in a header or the query; null
+     * when the first parameter is not shaped like one (a placeholder, or a Keap key of old).
+     */
     String keyInFirstParameter() {
-        return call.firstString();
+        String first = call.firstString();
+        return first != null && KeyFormat.looksLikeKey(first.trim()) ? first.trim() : null;
     }
 
     /**
