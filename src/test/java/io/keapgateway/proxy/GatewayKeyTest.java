@@ -76,6 +76,17 @@ class GatewayKeyTest {
     }
 
     @Test
+    void looksCostNothingAndNeedNoScope() {
+        String key = admin.createKey(Map.of("name", "tight", "scopes", List.of("GET /crm/rest/v1/tags"),
+                "rate", Map.of("per_second", 1, "burst", 1)));
+        for (int i = 0; i < 3; i++) {
+            given().header("Authorization", "Bearer " + key).get("/gateway/key").then().statusCode(200)
+                    .body("usage.requests_today", equalTo(0));
+        }
+        given().header("Authorization", "Bearer " + key).get("/crm/rest/v1/tags").then().statusCode(200);
+    }
+
+    @Test
     void refusesLikeTheProxy() {
         given().get("/gateway/key")
                 .then().statusCode(401).contentType("application/problem+json").body("code", equalTo("missing_key"));
@@ -85,5 +96,8 @@ class GatewayKeyTest {
         admin.revoke(Admin.idOf(key)).statusCode(204);
         given().header("Authorization", "Bearer " + key).get("/gateway/key")
                 .then().statusCode(401).body("code", equalTo("key_revoked"));
+        String elsewhere = admin.createKey(Map.of("name", "elsewhere", "allowed_ips", List.of("203.0.113.0/24")));
+        given().header("Authorization", "Bearer " + elsewhere).get("/gateway/key")
+                .then().statusCode(403).contentType("application/problem+json").body("code", equalTo("ip_denied"));
     }
 }
