@@ -28,15 +28,8 @@ public class KeyAuthenticator {
      *
      * @param presented the key as sent (null when none was sent)
      * @param path the decoded request path, without query
+     * @param xmlRpcMethod the XML-RPC method called, or null when the request is not an XML-RPC call
      * @throws GatewayException missing_key, invalid_key, key_revoked, key_expired, ip_denied or scope_denied
-     */
-    public ActiveKey authenticate(String presented, String method, String path, String clientIp) {
-        return authenticate(presented, method, path, null, clientIp);
-    }
-
-    /**
-     * Authenticates and authorises one XML-RPC call: as {@link #authenticate(String, String, String, String)},
-     * the scope check also considering {@code xmlRpcMethod} (null when the request is not an XML-RPC call).
      */
     public ActiveKey authenticate(String presented, String method, String path, String xmlRpcMethod, String clientIp) {
         ActiveKey key = identify(presented, clientIp);

@@ -17,15 +17,8 @@ public final class KeyPolicy {
     /**
      * Why {@code key} may not send {@code method path} now, or empty if it may.
      *
+     * @param xmlRpcMethod the XML-RPC method called, or null when the request is not an XML-RPC call
      * @param clientIp the caller's address, or null to skip the IP check (admin checks)
-     */
-    public static Optional<GatewayException> denial(ActiveKey key, String method, String path, String clientIp, Instant now) {
-        return denial(key, method, path, null, clientIp, now);
-    }
-
-    /**
-     * Why {@code key} may not send {@code method path}, calling XML-RPC method {@code xmlRpcMethod} (null
-     * for none), now, or empty if it may.
      */
     public static Optional<GatewayException> denial(ActiveKey key, String method, String path, String xmlRpcMethod,
             String clientIp, Instant now) {
