@@ -99,16 +99,20 @@ public class KeysResource {
     public Map<String, Object> check(@PathParam("id") String id, JsonNode body) {
         String method = body == null ? null : body.path("method").asText(null);
         String path = body == null ? null : body.path("path").asText(null);
+        // On an XML-RPC endpoint the method called decides too (XmlRpcScopes); without it, only a scope
+        // that allows every XML-RPC method allows the call.
+        String xmlRpcMethod = body == null ? null : body.path("xmlrpc_method").asText(null);
         if (method == null || path == null || !path.startsWith("/")) {
             throw new GatewayException(ErrorCode.VALIDATION_FAILED,
-                    "Send {\"method\": \"GET\", \"path\": \"/crm/rest/v1/contacts\"}.");
+                    "Send {\"method\": \"GET\", \"path\": \"/crm/rest/v1/contacts\"}, and for XML-RPC "
+                            + "\"xmlrpc_method\": \"ContactService.load\".");
         }
         keys.get(id); // 404 for an unknown key
         ActiveKey key = registry.find(id).orElseThrow(
                 () -> new GatewayException(ErrorCode.NOT_FOUND, "There is no key '" + id + "'."));
         Map<String, Object> answer = new LinkedHashMap<>();
         String upperMethod = method.toUpperCase(java.util.Locale.ROOT);
-        var denial = KeyPolicy.denial(key, upperMethod, path, null, clock.instant())
+        var denial = KeyPolicy.denial(key, upperMethod, path, xmlRpcMethod, null, clock.instant())
                 .or(() -> counters.dailyQuotaDenial(key.record()));
         answer.put("allowed", denial.isEmpty());
         denial.ifPresent(reason -> {

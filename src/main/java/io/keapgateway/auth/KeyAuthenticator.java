@@ -28,9 +28,26 @@ public class KeyAuthenticator {
      *
      * @param presented the key as sent (null when none was sent)
      * @param path the decoded request path, without query
+     * @param xmlRpcMethod the XML-RPC method called, or null when the request is not an XML-RPC call
      * @throws GatewayException missing_key, invalid_key, key_revoked, key_expired, ip_denied or scope_denied
      */
-    public ActiveKey authenticate(String presented, String method, String path, String clientIp) {
+    public ActiveKey authenticate(String presented, String method, String path, String xmlRpcMethod, String clientIp) {
+        ActiveKey key = identify(presented, clientIp);
+        Instant now = clock.instant();
+        KeyPolicy.denial(key, method, path, xmlRpcMethod, clientIp, now).ifPresent(denial -> {
+            throw denial;
+        });
+        usage.used(key.id(), now);
+        return key;
+    }
+
+    /**
+     * Identifies the key a client presented, whatever its scopes (for {@code GET /gateway/key}): a valid,
+     * unrevoked, unexpired key used from an allowed address. This alone does not count as a use of the key.
+     *
+     * @throws GatewayException missing_key, invalid_key, key_revoked, key_expired or ip_denied
+     */
+    public ActiveKey identify(String presented, String clientIp) {
         if (presented == null || presented.isEmpty()) {
             throw new GatewayException(ErrorCode.MISSING_KEY,
                     "Send your gateway key as 'Authorization: Bearer kgw_…' (or X-Api-Key).");
@@ -41,10 +58,9 @@ public class KeyAuthenticator {
         if (!secretMatches(key.record(), pepper.hex(parts.secret()), now)) {
             throw invalid();
         }
-        KeyPolicy.denial(key, method, path, clientIp, now).ifPresent(denial -> {
+        KeyPolicy.standing(key, clientIp, now).ifPresent(denial -> {
             throw denial;
         });
-        usage.used(key.id(), now);
         return key;
     }
 

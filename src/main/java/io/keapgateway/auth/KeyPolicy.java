@@ -17,9 +17,21 @@ public final class KeyPolicy {
     /**
      * Why {@code key} may not send {@code method path} now, or empty if it may.
      *
+     * @param xmlRpcMethod the XML-RPC method called, or null when the request is not an XML-RPC call
      * @param clientIp the caller's address, or null to skip the IP check (admin checks)
      */
-    public static Optional<GatewayException> denial(ActiveKey key, String method, String path, String clientIp, Instant now) {
+    public static Optional<GatewayException> denial(ActiveKey key, String method, String path, String xmlRpcMethod,
+            String clientIp, Instant now) {
+        Optional<GatewayException> standing = standing(key, clientIp, now);
+        if (standing.isPresent() || key.scopes().allows(method, path, xmlRpcMethod)) {
+            return standing;
+        }
+        String call = xmlRpcMethod == null ? "" : " (XML-RPC " + xmlRpcMethod + ")";
+        return deny(ErrorCode.SCOPE_DENIED, "This gateway key's scopes do not allow " + method + " " + path + call + ".");
+    }
+
+    /** Why {@code key} may not be used at all now (revoked, expired, or from this address), or empty. */
+    public static Optional<GatewayException> standing(ActiveKey key, String clientIp, Instant now) {
         KeyRecord record = key.record();
         if (record.revokedAt() != null && !record.revokedAt().isAfter(now)) {
             return deny(ErrorCode.KEY_REVOKED, "This gateway key was revoked; ask the operator for a new one.");
@@ -29,9 +41,6 @@ public final class KeyPolicy {
         }
         if (clientIp != null && !key.allowedIps().allows(clientIp)) {
             return deny(ErrorCode.IP_DENIED, "This gateway key may not be used from " + clientIp + ".");
-        }
-        if (!key.scopes().allows(method, path)) {
-            return deny(ErrorCode.SCOPE_DENIED, "This gateway key's scopes do not allow " + method + " " + path + ".");
         }
         return Optional.empty();
     }

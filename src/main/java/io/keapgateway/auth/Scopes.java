@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 /**
  * A key's compiled scopes. A scope is {@code METHOD PATH}: METHOD is an HTTP method or {@code *}; in PATH
  * {@code *} matches within one segment and {@code **} any number of segments. Two presets are offered by
- * name: {@code full} and {@code read-only}.
+ * name: {@code full} and {@code read-only}. Scopes by XML-RPC method, and the {@code xmlrpc:*} presets,
+ * are {@link XmlRpcScopes}.
  */
 public final class Scopes {
 
@@ -26,15 +27,22 @@ public final class Scopes {
     }
 
     private final List<Rule> rules;
+    private final List<Pattern> xmlRpcMethods;
 
-    private Scopes(List<Rule> rules) {
+    private Scopes(List<Rule> rules, List<Pattern> xmlRpcMethods) {
         this.rules = rules;
+        this.xmlRpcMethods = xmlRpcMethods;
     }
 
     /** Compiles scopes (an empty list means {@code full}); throws IllegalArgumentException naming a bad entry. */
     public static Scopes compile(List<String> scopes) {
         List<Rule> rules = new ArrayList<>();
+        List<Pattern> xmlRpcMethods = new ArrayList<>();
         for (String scope : expand(scopes)) {
+            if (XmlRpcScopes.isMethodScope(scope)) {
+                xmlRpcMethods.add(XmlRpcScopes.compile(scope));
+                continue;
+            }
             String[] parts = scope.trim().split("\\s+");
             if (parts.length != 2 || !METHOD.matcher(parts[0]).matches() || !parts[1].startsWith("/")) {
                 throw new IllegalArgumentException("scope '" + scope + "' is not 'METHOD /path' or a preset "
@@ -42,7 +50,7 @@ public final class Scopes {
             }
             rules.add(new Rule(parts[0], glob(parts[1])));
         }
-        return new Scopes(List.copyOf(rules));
+        return new Scopes(List.copyOf(rules), List.copyOf(xmlRpcMethods));
     }
 
     /** The scopes with presets replaced by what they stand for; none given means {@code full}. */
@@ -52,9 +60,17 @@ public final class Scopes {
         }
         List<String> expanded = new ArrayList<>();
         for (String scope : scopes) {
-            expanded.addAll(PRESETS.getOrDefault(scope, List.of(scope)));
+            expanded.addAll(PRESETS.getOrDefault(scope, XmlRpcScopes.PRESETS.getOrDefault(scope, List.of(scope))));
         }
         return expanded;
+    }
+
+    /**
+     * True if some scope allows {@code method} on {@code path}, or, on an XML-RPC endpoint, calling
+     * {@code xmlRpcMethod} (null when the request is not an XML-RPC call).
+     */
+    public boolean allows(String method, String path, String xmlRpcMethod) {
+        return allows(method, path) || XmlRpcScopes.allows(xmlRpcMethods, method, path, xmlRpcMethod);
     }
 
     /** True if some scope allows {@code method} on {@code path} (a decoded path without query). */

@@ -100,6 +100,13 @@ public interface GatewayConfig {
         /** Largest request body kept in memory so that it can be replayed after a 401 (bytes). */
         @WithDefault("256K")
         MemorySize replayBufferSize();
+
+        /**
+         * Largest XML-RPC method call accepted (bytes). XML-RPC calls are read whole, to find the method
+         * name and the key in the first parameter; larger ones are answered 413.
+         */
+        @WithDefault("1M")
+        MemorySize xmlrpcMaxBodySize();
     }
 
     /** Rate limits (CONTRACT.md "Limits"). */

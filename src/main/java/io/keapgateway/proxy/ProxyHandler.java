@@ -20,6 +20,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +29,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The proxy pipeline, top to bottom: check the path, identify the key, check its scope, take the limits,
- * get the credential, forward, stream back. The client's body stays paused until Keap is being called.
+ * get the credential, forward, stream back. The client's body stays paused until Keap is being called,
+ * except an XML-RPC call's, which is read first: its method name decides the scope and its first
+ * parameter may hold the key ({@link XmlRpcBody}).
  */
 @ApplicationScoped
 class ProxyHandler implements Handler<RoutingContext> {
@@ -43,6 +46,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
+    private final long xmlRpcMaxBody;
 
     /** The decision when limits are switched off: allowed, with no limit to announce. */
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
@@ -57,6 +61,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
+        this.xmlRpcMaxBody = config.proxy().xmlrpcMaxBodySize().asLongValue();
     }
 
     @Override
@@ -64,13 +69,33 @@ class ProxyHandler implements Handler<RoutingContext> {
         HttpServerRequest request = context.request();
         request.pause();
         RequestTarget target = context.get(RequestGuard.TARGET);
+        if (!target.forwardable()) {
+            fail(context, new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway."));
+        } else if (XmlRpcBody.isXmlRpc(target)) {
+            XmlRpcBody.read(request, xmlRpcMaxBody).onComplete(read -> {
+                if (read.succeeded()) {
+                    proceed(context, target, read.result());
+                } else {
+                    fail(context, read.cause());
+                }
+            });
+        } else {
+            proceed(context, target, null);
+        }
+    }
+
+    /** The pipeline after the path check; {@code xmlRpc} is the XML-RPC call already read, or null. */
+    private void proceed(RoutingContext context, RequestTarget target, XmlRpcBody xmlRpc) {
+        HttpServerRequest request = context.request();
         Context vertxContext = Vertx.currentContext();
         try {
-            if (!target.forwardable()) {
-                throw new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway.");
+            String presented = PresentedKey.find(request.headers(), target);
+            if (presented == null && xmlRpc != null) {
+                presented = xmlRpc.keyInFirstParameter();
             }
-            ActiveKey key = keys.authenticate(PresentedKey.find(request.headers(), target),
-                    request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
+            ActiveKey key = keys.authenticate(presented, request.method().name(), target.decodedPath(),
+                    xmlRpc == null ? null : xmlRpc.call().methodName(), request.remoteAddress().hostAddress());
+            Buffer body = xmlRpc == null ? null : xmlRpc.towardsKeap(presented);
             Connection connection = connections.find(key.record().connection())
                     .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
             limits(key, connection)
@@ -79,7 +104,7 @@ class ProxyHandler implements Handler<RoutingContext> {
                             throw decision.toException();
                         }
                     })
-                    .chain(decision -> credentials.current(connection).map(credential -> new Go(decision, credential)))
+                    .chain(decision -> credentials.current(connection).map(credential -> new Go(decision, credential, body)))
                     .subscribe().with(
                             go -> vertxContext.runOnContext(v -> forward(context, target, connection, go)),
                             failure -> vertxContext.runOnContext(v -> fail(context, failure)));
@@ -92,8 +117,8 @@ class ProxyHandler implements Handler<RoutingContext> {
         return limitsEnabled ? limiter.acquire(limitRequest(key, connection)) : Uni.createFrom().item(UNLIMITED);
     }
 
-    /** What a request needs once it has passed its limits. */
-    private record Go(Decision decision, Credential credential) {
+    /** What a request needs once it has passed its limits; {@code body} is a body read already, or null. */
+    private record Go(Decision decision, Credential credential, Buffer body) {
     }
 
     private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go) {
@@ -101,9 +126,17 @@ class ProxyHandler implements Handler<RoutingContext> {
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
         String requestId = context.get(RequestGuard.REQUEST_ID);
-        Future<KeapAnswer> answer = connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)
-                ? Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId)
-                : forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
+        Future<KeapAnswer> answer;
+        if (go.body() != null) {
+            answer = connection.mode() == Mode.oauth
+                    ? Replay.sendRead(forwarder, request, target, connection, go.credential(), credentials, requestId, go.body())
+                    : forwarder.send(request, target, go.credential(), requestId, go.body(), go.body().length())
+                            .map(KeapAnswer::streaming);
+        } else if (connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)) {
+            answer = Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId);
+        } else {
+            answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
+        }
         answer.onSuccess(keap -> {
             limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
             forwarder.relay(keap, request.response(), limitHeaders);

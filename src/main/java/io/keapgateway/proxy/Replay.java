@@ -41,11 +41,18 @@ final class Replay {
         }
         Future<Buffer> body = request.body();
         request.resume();
-        return body.compose(bytes -> forwarder.send(request, target, credential, requestId, bytes, bytes.length())
+        return body.compose(bytes -> sendRead(forwarder, request, target, connection, credential, credentials,
+                requestId, bytes));
+    }
+
+    /** Sends a body read already, and replays it once after a token-rejecting 401. */
+    static Future<KeapAnswer> sendRead(Forwarder forwarder, HttpServerRequest request, RequestTarget target,
+            Connection connection, Credential credential, Credentials credentials, String requestId, Buffer bytes) {
+        return forwarder.send(request, target, credential, requestId, bytes, bytes.length())
                 .compose(response -> response.statusCode() != 401
                         ? Future.succeededFuture(KeapAnswer.streaming(response))
                         : afterUnauthorized(forwarder, request, target, connection, credential, credentials,
-                                requestId, bytes, response)));
+                                requestId, bytes, response));
     }
 
     private static Future<KeapAnswer> afterUnauthorized(Forwarder forwarder, HttpServerRequest request,

@@ -11,14 +11,16 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Puts the gateway's handlers on the main router: the guard before everything, the proxy on
- * {@code /crm/*}, and a problem+json 404 after everything else.
+ * {@code /crm/*}, a key's look at itself on {@code GET /gateway/key}, and a problem+json 404 after
+ * everything else.
  */
 @ApplicationScoped
 class Routes {
 
-    void register(@Observes Router router, ProxyHandler proxy, GatewayConfig config) {
+    void register(@Observes Router router, ProxyHandler proxy, GatewayKeyHandler gatewayKey, GatewayConfig config) {
         router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue()));
         router.route("/crm/*").order(-900).handler(proxy);
+        router.get("/gateway/key").order(-900).blockingHandler(gatewayKey, false);
         router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));
         // The router itself fails a request whose path it cannot decode, before any handler runs.
         router.route().order(-1001).failureHandler(context -> {

@@ -67,6 +67,21 @@ class OAuthReplayTest {
     }
 
     @Test
+    void replaysAnXmlRpcCallWithItsKeyStillNeutralised() {
+        given().header("X-Api-Key", key).get("/crm/rest/v1/contacts").then().statusCode(200);
+        keap.expireAccessTokens();
+
+        given().contentType("text/xml").body(XmlRpcProxyTest.load(key))
+                .post("/crm/xmlrpc/v1")
+                .then().statusCode(200).body(org.hamcrest.Matchers.containsString("contact42@example.com"));
+
+        List<Received> calls = keap.receivedUnder("/crm/xmlrpc");
+        assertThat(calls).hasSize(2); // rejected once, replayed once
+        assertThat(calls).extracting(Received::bodyText).containsOnly(XmlRpcProxyTest.load("backwards-compatability"));
+        assertThat(keap.gatewayKeysReceived()).isEmpty();
+    }
+
+    @Test
     void relaysKeapsAnswerWhenTheRequestCannotBeReplayed() {
         given().header("X-Api-Key", key).get("/crm/rest/v1/contacts").then().statusCode(200);
         keap.expireAccessTokens();

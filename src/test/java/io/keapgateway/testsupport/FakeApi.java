@@ -23,7 +23,6 @@ final class FakeApi {
     private static final Pattern DOWNLOAD = Pattern.compile("^/crm/rest/v1/download/(\\d{1,15})$");
     private static final Pattern SLOW = Pattern.compile("^/crm/rest/v2/slow/(\\d{1,9})$");
     private static final Pattern USERINFO = Pattern.compile("^/crm/rest/v[12]/oauth/connect/userinfo$");
-    private static final Pattern METHOD_NAME = Pattern.compile("<methodName>\\s*([^<]*?)\\s*</methodName>");
 
     private final FakeCredentials credentials;
     private final FakeQuotas quotas;
@@ -131,19 +130,6 @@ final class FakeApi {
     }
 
     private static void xmlrpc(HttpExchange ex, byte[] head) throws IOException {
-        Matcher name = METHOD_NAME.matcher(new String(head, StandardCharsets.UTF_8));
-        String xml = name.find()
-                ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?><methodResponse><params><param><value><string>"
-                        + escapeXml(name.group(1))
-                        + "</string></value></param></params></methodResponse>"
-                : "<?xml version=\"1.0\" encoding=\"UTF-8\"?><methodResponse><fault><value><struct>"
-                        + "<member><name>faultCode</name><value><i4>-32600</i4></value></member>"
-                        + "<member><name>faultString</name><value><string>No method name</string></value></member>"
-                        + "</struct></value></fault></methodResponse>";
-        FakeHttp.send(ex, 200, FakeHttp.XML, xml.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String escapeXml(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        FakeHttp.send(ex, 200, FakeHttp.XML, FakeXmlRpc.answer(head).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code X-Keap-API-Key} or an access token in {@code Authorization: Bearer}, and otherwise answer
  *       401 with Apigee's {@code fault} body. A REST call answers 200 with an echo
  *       {@code {"method","path","query","body_sha256","body_bytes"}}; an XML-RPC call answers a
- *       {@code <methodResponse>} naming its {@code <methodName>}.</li>
+ *       {@code <methodResponse>}: {@code ContactService.load} a struct of the requested fields, any other
+ *       method a string naming it ({@link FakeXmlRpc}).</li>
  *   <li>Special paths: {@code GET /crm/rest/v1/download/{bytes}} streams a deterministic byte stream
  *       (see {@link #expectedDownloadSha256(long)}); {@code /crm/rest/v2/slow/{millis}} answers after
  *       that delay; {@code GET /crm/rest/v[12]/oauth/connect/userinfo} names the tenant.</li>
@@ -36,6 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       single-use). {@code GET /app/oauth/authorize} redirects at once with a new code.</li>
  *   <li>Every request is recorded as a {@link Received}; bodies are hashed while streaming, never held
  *       whole when larger than {@link Received#KEPT_BODY_LIMIT}.</li>
+ *   <li>A request that carries a gateway key ({@code kgw_…}) anywhere, in a header, the query or the body,
+ *       is answered 400 and listed by {@link #gatewayKeysReceived()}: the gateway must never let one through.</li>
  * </ul>
  *
  * <p>Thread-safe. Requests are served on a cached pool, so slow or sleeping requests never block others.
@@ -204,6 +207,14 @@ public final class FakeKeap implements AutoCloseable {
         return recorder.snapshot();
     }
 
+    /**
+     * Every request that carried a gateway key ({@code kgw_…}) in a header, the query or the body, described
+     * (method, path, where); such a request was answered 400. Empty when the gateway kept every key back.
+     */
+    public List<String> gatewayKeysReceived() {
+        return recorder.gatewayKeysReceived();
+    }
+
     /** The received requests whose raw path starts with {@code pathPrefix}, oldest first. */
     public List<Received> receivedUnder(String pathPrefix) {
         return recorder.snapshot().stream().filter(r -> r.path().startsWith(pathPrefix)).toList();
@@ -236,7 +247,11 @@ public final class FakeKeap implements AutoCloseable {
         try {
             FakeRecorder.Incoming in = recorder.consume(ex);
             String path = in.received().path();
-            if (path.equals("/token")) {
+            if (in.gatewayKeyAt() != null) {
+                // Real Keap would not know the key either; the test reads gatewayKeysReceived() to fail.
+                FakeHttp.json(ex, 400, FakeJson.fault("A gateway key reached Keap (" + in.gatewayKeyAt() + ")",
+                        "gateway.key.leaked"));
+            } else if (path.equals("/token")) {
                 tokens.handleToken(ex, in);
             } else if (path.equals("/app/oauth/authorize")) {
                 tokens.handleAuthorize(ex, in);
