@@ -9,12 +9,17 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
  * First handler of every request on the main port: gives it a request id, and refuses what no route should
- * see: malformed request-targets and ambiguous body framing (the material of request smuggling).
+ * see: methods outside {@link #METHODS} (TRACE would echo the Keap credential back; CONNECT and unknown
+ * methods have no meaning here), malformed request-targets and ambiguous body framing (the material of
+ * request smuggling).
  */
 final class RequestGuard implements Handler<RoutingContext> {
 
@@ -22,6 +27,11 @@ final class RequestGuard implements Handler<RoutingContext> {
     static final String REQUEST_ID = "keap-gateway.request-id";
     /** Routing-context key of the checked {@link RequestTarget}. */
     static final String TARGET = "keap-gateway.target";
+
+    /** The methods any route of the gateway (and Keap's REST and XML-RPC APIs) uses. */
+    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    private static final String ALLOW = String.join(", ", new TreeSet<>(METHODS));
 
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
@@ -41,6 +51,7 @@ final class RequestGuard implements Handler<RoutingContext> {
         context.put(REQUEST_ID, requestId);
         request.response().putHeader("X-Request-Id", requestId);
         try {
+            checkMethod(request.method().name());
             RequestTarget target = RequestTarget.parse(request.uri());
             long limit = target.rawPath().startsWith("/crm/") ? proxyMaxBody : ADMIN_MAX_BODY;
             checkFraming(request.headers(), limit);
@@ -59,6 +70,13 @@ final class RequestGuard implements Handler<RoutingContext> {
             return fromClient;
         }
         return UUID.randomUUID().toString();
+    }
+
+    private static void checkMethod(String method) {
+        if (!METHODS.contains(method)) {
+            throw new GatewayException(ErrorCode.METHOD_NOT_ALLOWED,
+                    "The gateway does not accept this method.", Map.of("Allow", ALLOW));
+        }
     }
 
     /** One unambiguous framing: at most one Content-Length, or chunked alone, and within the size limit. */

@@ -9,8 +9,10 @@ import java.util.Locale;
 /**
  * The request-target of a client request, checked. The raw path must be plain: well-formed
  * percent-encoding, no control characters, no dot or empty segments, no encoded {@code /}, {@code \} or
- * {@code .} (the usual ways to make a proxy and its upstream disagree about a path). What is forwarded is
- * the raw path and query byte for byte, minus an {@code access_token} query parameter.
+ * {@code .}, no {@code ;} (path parameters, as in {@code ..;/}, which Tomcat- and Jetty-style servers strip
+ * before they normalise a path): the usual ways to make a proxy and its upstream disagree about a path. What
+ * is forwarded is the raw path and query byte for byte, minus every query parameter whose decoded name is
+ * {@code access_token}.
  *
  * @param rawPath the path as sent, forwarded unchanged
  * @param forwardedQuery the query to forward, or null for none
@@ -53,7 +55,8 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
 
     private static void checkSegments(String rawPath, String decodedPath) {
         String lower = rawPath.toLowerCase(Locale.ROOT);
-        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || decodedPath.contains("\\")) {
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || decodedPath.contains("\\")
+                || decodedPath.indexOf(';') >= 0) {
             throw notForwarded();
         }
         String[] segments = decodedPath.substring(1).split("/", -1);
@@ -103,17 +106,24 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
         return new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway.");
     }
 
-    /** A query split into the {@code access_token} parameter and everything else, which stays byte for byte. */
+    /**
+     * A query split into the {@code access_token} parameters (by decoded name, so {@code access%5Ftoken} is one
+     * too) and everything else, which stays byte for byte.
+     */
     private record QueryWithoutToken(String query, String token) {
+        private static final String NAME = "access_token";
+
         static QueryWithoutToken of(String rawQuery) {
-            if (!rawQuery.contains("access_token")) {
+            if (!rawQuery.contains(NAME) && rawQuery.indexOf('%') < 0) {
                 return new QueryWithoutToken(rawQuery, null);
             }
             StringBuilder kept = new StringBuilder();
             String token = null;
             for (String pair : rawQuery.split("&", -1)) {
-                if (pair.equals("access_token") || pair.startsWith("access_token=")) {
-                    token = pair.length() > "access_token=".length() ? pair.substring("access_token=".length()) : "";
+                int equals = pair.indexOf('=');
+                String rawName = equals < 0 ? pair : pair.substring(0, equals);
+                if (NAME.equals(decode(rawName, false))) {
+                    token = equals < 0 ? "" : decode(pair.substring(equals + 1), false);
                 } else {
                     kept.append(kept.length() == 0 ? "" : "&").append(pair);
                 }
