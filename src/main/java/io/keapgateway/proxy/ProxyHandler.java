@@ -2,6 +2,7 @@ package io.keapgateway.proxy;
 
 import io.keapgateway.auth.ActiveKey;
 import io.keapgateway.auth.KeyAuthenticator;
+import io.keapgateway.auth.KeyGuessing;
 import io.keapgateway.auth.KeyRecord;
 import io.keapgateway.config.GatewayConfig;
 import io.keapgateway.connection.Connection;
@@ -36,6 +37,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
     private final KeyAuthenticator keys;
+    private final KeyGuessing guessing;
     private final ConnectionRegistry connections;
     private final Credentials credentials;
     private final Forwarder forwarder;
@@ -47,9 +49,10 @@ class ProxyHandler implements Handler<RoutingContext> {
     /** The decision when limits are switched off: allowed, with no limit to announce. */
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
-    ProxyHandler(KeyAuthenticator keys, ConnectionRegistry connections, Credentials credentials,
+    ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
             Forwarder forwarder, RateLimiter limiter, GatewayConfig config) {
         this.keys = keys;
+        this.guessing = guessing;
         this.connections = connections;
         this.credentials = credentials;
         this.forwarder = forwarder;
@@ -69,8 +72,7 @@ class ProxyHandler implements Handler<RoutingContext> {
             if (!target.forwardable()) {
                 throw new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway.");
             }
-            ActiveKey key = keys.authenticate(PresentedKey.find(request.headers(), target),
-                    request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
+            ActiveKey key = authenticate(request, target);
             Connection connection = connections.find(key.record().connection())
                     .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
             limits(key, connection)
@@ -85,6 +87,17 @@ class ProxyHandler implements Handler<RoutingContext> {
                             failure -> vertxContext.runOnContext(v -> fail(context, failure)));
         } catch (GatewayException error) {
             fail(context, error);
+        }
+    }
+
+    /** The request's key; a failed check is counted against the client's address (key guessing). */
+    private ActiveKey authenticate(HttpServerRequest request, RequestTarget target) {
+        String address = request.remoteAddress().hostAddress();
+        try {
+            return keys.authenticate(PresentedKey.find(request.headers(), target), request.method().name(),
+                    target.decodedPath(), address);
+        } catch (GatewayException refused) {
+            throw guessing.refused(address, refused);
         }
     }
 
