@@ -114,9 +114,16 @@ class ProxyHandler implements Handler<RoutingContext> {
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
         String requestId = context.get(RequestGuard.REQUEST_ID);
-        Future<KeapAnswer> answer = connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)
-                ? Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId)
-                : forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
+        Future<KeapAnswer> answer;
+        if (connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)) {
+            answer = Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId,
+                    replayBufferSize);
+        } else if (BoundedBody.unknownLength(request)) {
+            answer = BoundedBody.read(request, replayBufferSize).compose(body -> forwarder.send(request, target,
+                    go.credential(), requestId, body, body.length())).map(KeapAnswer::streaming);
+        } else {
+            answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
+        }
         answer.onSuccess(keap -> {
             limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
             forwarder.relay(keap, request.response(), limitHeaders);

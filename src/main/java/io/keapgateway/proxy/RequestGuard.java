@@ -7,6 +7,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,6 +40,11 @@ final class RequestGuard implements Handler<RoutingContext> {
     private static final long ADMIN_MAX_BODY = 1024 * 1024;
 
     private final long proxyMaxBody;
+    /**
+     * Reads admin bodies whose length is not announced (chunked, or HTTP/2 without Content-Length), failing the
+     * request with 413 past {@link #ADMIN_MAX_BODY}; the REST layer then takes the body read here.
+     */
+    private final BodyHandler unannouncedAdminBodies = BodyHandler.create(false).setBodyLimit(ADMIN_MAX_BODY);
 
     RequestGuard(long proxyMaxBody) {
         this.proxyMaxBody = proxyMaxBody;
@@ -50,15 +56,20 @@ final class RequestGuard implements Handler<RoutingContext> {
         String requestId = requestId(request.getHeader("X-Request-Id"));
         context.put(REQUEST_ID, requestId);
         request.response().putHeader("X-Request-Id", requestId);
+        boolean proxied;
         try {
             checkMethod(request.method().name());
             RequestTarget target = RequestTarget.parse(request.uri());
-            long limit = target.rawPath().startsWith("/crm/") ? proxyMaxBody : ADMIN_MAX_BODY;
-            checkFraming(request.headers(), limit);
+            proxied = target.rawPath().startsWith("/crm/");
+            checkFraming(request.headers(), proxied ? proxyMaxBody : ADMIN_MAX_BODY);
             context.put(TARGET, target);
         } catch (GatewayException error) {
             request.pause(); // do not read a body we are refusing
             ProblemResponses.refuse(request, error, requestId);
+            return;
+        }
+        if (!proxied && (request.getHeader("Transfer-Encoding") != null || BoundedBody.unknownLength(request))) {
+            unannouncedAdminBodies.handle(context);
             return;
         }
         context.next();
