@@ -3,6 +3,8 @@ package io.keapgateway.proxy;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -69,9 +71,10 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
         }
     }
 
-    /** Percent-decodes as UTF-8, refusing malformed escapes and control characters. */
+    /** Percent-decodes as UTF-8, refusing malformed escapes, control characters and malformed UTF-8. */
     private static String decode(String raw, boolean path) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        boolean encodedHighBytes = false;
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c == '%') {
@@ -83,6 +86,7 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
                     throw bad("Encoded control characters are not allowed.");
                 }
                 bytes.write(value);
+                encodedHighBytes |= value >= 0x80;
                 i += 2;
             } else if (c <= 0x20 || c == 0x7f || c == '#' || (path && c == '\\')) {
                 throw bad("Illegal character in the request-target.");
@@ -91,7 +95,16 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
                 bytes.write(encoded, 0, encoded.length);
             }
         }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return encodedHighBytes ? strictUtf8(bytes.toByteArray()) : bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Overlong forms ({@code %c0%ae} for a dot) and stray bytes are refused, not replaced. */
+    private static String strictUtf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw bad("The request-target is not valid UTF-8.");
+        }
     }
 
     private static int hex(char c) {
