@@ -136,7 +136,9 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
                 int equals = pair.indexOf('=');
                 String rawName = equals < 0 ? pair : pair.substring(0, equals);
                 if (NAME.equals(decode(rawName, false))) {
-                    token = equals < 0 ? "" : decode(pair.substring(equals + 1), false);
+                    if (token == null) { // the first one is the key; every one is removed
+                        token = equals < 0 ? "" : decode(pair.substring(equals + 1), false);
+                    }
                 } else {
                     kept.append(kept.length() == 0 ? "" : "&").append(pair);
                 }
