@@ -12,8 +12,8 @@ final class CallbackPage {
     }
 
     static String connected(String connection, String tenant) {
-        return page("Connected", p("The gateway connection " + code(connection) + " is now connected to the Keap account "
-                + code(tenant == null ? "(not named by Keap)" : tenant) + "."),
+        return page("Connected", p("The Keap account (tenant) " + code(tenant == null ? "(not named by Keap)" : tenant)
+                + " is now connected to the gateway through the connection " + code(connection) + "."),
                 p("The gateway holds and refreshes the tokens from now on. You can close this page."));
     }
 
@@ -22,14 +22,32 @@ final class CallbackPage {
                 p("The link was already used, has expired (it is valid for 10 minutes, once), or was not made by this "
                         + "gateway. Nothing was changed."),
                 p("Start again: " + code("POST /admin/connections/{name}/authorize") + " and open the new "
-                        + code("authorize_url") + "."));
+                        + code("start_url") + "."));
+    }
+
+    static String otherBrowser() {
+        return page("This browser did not start this authorization",
+                p("The callback arrived without the cookie that the gateway sets in the browser that opens the "
+                        + code("start_url") + ", so it was refused: someone may have opened a copied "
+                        + code("authorize_url") + ". Nothing was changed."),
+                p("Open the " + code("start_url") + " from the answer of "
+                        + code("POST /admin/connections/{name}/authorize") + " in this browser (not the "
+                        + code("authorize_url") + " itself), and allow the cookie."));
+    }
+
+    static String startUsed() {
+        return page("This start link is no longer valid",
+                p("A start link works once, within 10 minutes: it was already opened (perhaps in another browser) "
+                        + "or has expired. Nothing was changed."),
+                p("Start again: " + code("POST /admin/connections/{name}/authorize") + " and open the new "
+                        + code("start_url") + "."));
     }
 
     static String declined(String connection, String error, String description) {
         return page("Keap did not authorize the connection",
                 p("Keap answered " + code(error) + (description == null ? "" : ": " + escape(description)) + "."),
                 p("Nothing was changed. To try again: " + code("POST /admin/connections/" + connection + "/authorize")
-                        + " and open the new " + code("authorize_url") + "."));
+                        + " and open the new " + code("start_url") + "."));
     }
 
     static String missingCode(String connection) {

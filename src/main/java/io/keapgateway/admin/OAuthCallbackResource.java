@@ -8,6 +8,7 @@ import io.keapgateway.token.ConnectFlows;
 import io.keapgateway.token.OAuthStates;
 import io.keapgateway.token.TokenStatus;
 import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -20,7 +21,8 @@ import org.jboss.logging.Logger;
 /**
  * {@code GET /oauth/callback}: where Keap sends the operator's browser back. Outside {@code /admin}, so no
  * admin token: the single-use {@code state} made by {@code POST /admin/connections/{name}/authorize}
- * authorises it. Answers a small HTML page, whatever happens.
+ * authorises it, together with the cookie that {@code /oauth/start} set in the browser that started the flow
+ * (a state without it is refused and stays usable). Answers a small HTML page, whatever happens.
  */
 @Path(OAuthStates.CALLBACK_PATH)
 public class OAuthCallbackResource {
@@ -41,6 +43,18 @@ public class OAuthCallbackResource {
     @Produces(MediaType.TEXT_HTML)
     public Response callback(@QueryParam("code") String code, @QueryParam("state") String state,
             @QueryParam("error") String error, @QueryParam("error_description") String errorDescription,
+            @CookieParam(OAuthStates.COOKIE) String binding, HttpServerRequest request) {
+        if (state != null && !states.boundTo(state, binding)) {
+            return page(400, CallbackPage.otherBrowser());
+        }
+        Response answer = complete(state, code, error, errorDescription, request);
+        // The state is used up whatever happened: the cookie has done its job.
+        return Response.fromResponse(answer)
+                .header("Set-Cookie", OAuthStates.COOKIE + "=" + states.cookieAttributes(java.time.Duration.ZERO))
+                .build();
+    }
+
+    private Response complete(String state, String code, String error, String errorDescription,
             HttpServerRequest request) {
         Optional<OAuthStates.Pending> pending = states.take(state);
         if (pending.isEmpty()) {
@@ -70,7 +84,7 @@ public class OAuthCallbackResource {
         }
     }
 
-    private static Response page(int status, String html) {
+    static Response page(int status, String html) {
         return Response.status(status)
                 .type("text/html; charset=utf-8")
                 .header("Cache-Control", "no-store")

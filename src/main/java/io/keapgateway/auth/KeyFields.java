@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
 /**
  * The fields an operator sets on a key, read and validated from JSON. Creation reads a whole object;
  * {@code PATCH} applies a JSON merge patch (RFC 7396) over the current fields, so {@code null} clears a
- * field and an absent member leaves it alone.
+ * field and an absent member leaves it alone. {@code scopes} is never empty: absent at creation means
+ * {@code full}, and {@code null} or {@code []} is refused (a key never widens by accident; revoking is how
+ * access is removed).
  */
 @RegisterForReflection // turned into JSON to apply a merge patch
 public record KeyFields(String name, String connection, List<String> scopes, KeyRecord.Rate rate,
@@ -24,6 +26,8 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
 
     private static final Set<String> MEMBERS = Set.of("name", "connection", "scopes", "rate", "daily_quota",
             "priority", "expires_at", "allowed_ips");
+    private static final String EMPTY_SCOPES = "'scopes' must be a non-empty list (leave it out for 'full'; "
+            + "revoke the key to remove its access)";
     private static final Pattern CONNECTION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     /** Reads the fields of a new key; throws {@code validation_failed} naming every problem found. */
@@ -48,7 +52,7 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
         } else if (!CONNECTION_NAME.matcher(connection).matches()) {
             problems.add("'connection' must be a connection name (a-z, 0-9, '-', '_')");
         }
-        List<String> scopes = texts(body, "scopes", problems);
+        List<String> scopes = scopes(body, problems);
         try {
             Scopes.compile(scopes);
         } catch (IllegalArgumentException e) {
@@ -60,7 +64,7 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
-        KeyFields fields = new KeyFields(name, connection, scopes.isEmpty() ? List.of("full") : scopes,
+        KeyFields fields = new KeyFields(name, connection, scopes,
                 rate(body.get("rate"), problems), positiveLong(body, "daily_quota", problems),
                 priority(body.get("priority"), problems), instant(body, "expires_at", problems), allowedIps);
         if (!problems.isEmpty()) {
@@ -73,6 +77,10 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
     public static KeyFields merge(KeyFields current, JsonNode patch, com.fasterxml.jackson.databind.ObjectMapper json) {
         if (patch == null || !patch.isObject()) {
             throw invalid(List.of("the body must be a JSON object"));
+        }
+        JsonNode scopes = patch.get("scopes");
+        if (scopes != null && emptyList(scopes)) {
+            throw invalid(List.of(EMPTY_SCOPES));
         }
         ObjectNode merged = json.valueToTree(current);
         patch.fields().forEachRemaining(member -> {
@@ -89,6 +97,23 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
     public static KeyFields of(KeyRecord key) {
         return new KeyFields(key.name(), key.connection(), key.scopes(), key.rate(), key.dailyQuota(),
                 key.priority(), key.expiresAt(), key.allowedIps());
+    }
+
+    /** The key's scopes: {@code full} when the member is absent, else a non-empty list. */
+    private static List<String> scopes(JsonNode body, List<String> problems) {
+        if (!body.has("scopes")) {
+            return List.of("full");
+        }
+        List<String> scopes = texts(body, "scopes", problems);
+        if (emptyList(body.get("scopes"))) {
+            problems.add(EMPTY_SCOPES);
+            return List.of("full"); // only so that the other checks can run; the key is refused
+        }
+        return scopes;
+    }
+
+    private static boolean emptyList(JsonNode value) {
+        return value.isNull() || (value.isArray() && value.isEmpty());
     }
 
     private static String text(JsonNode body, String member, List<String> problems) {

@@ -7,9 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * A key's compiled scopes. A scope is {@code METHOD PATH}: METHOD is an HTTP method or {@code *}; in PATH
- * {@code *} matches within one segment and {@code **} any number of segments. Two presets are offered by
- * name: {@code full} and {@code read-only}. Scopes by XML-RPC method, and the {@code xmlrpc:*} presets,
- * are {@link XmlRpcScopes}.
+ * {@code *} matches within one segment (a {@code *} that is a whole segment matches one non-empty segment, so
+ * {@code contacts/*} never allows {@code contacts/}) and {@code **} any number of segments. Two presets are
+ * offered by name: {@code full} and {@code read-only}. Scopes by XML-RPC method, and the {@code xmlrpc:*}
+ * presets, are {@link XmlRpcScopes}.
  */
 public final class Scopes {
 
@@ -89,6 +90,8 @@ public final class Scopes {
         for (String segment : segments) {
             if (segment.equals("**")) {
                 regex.append("(/[^/]*)*"); // any number of segments, including none
+            } else if (segment.equals("*")) {
+                regex.append("/[^/]+"); // exactly one segment, never an empty one
             } else {
                 regex.append('/');
                 String[] literals = segment.split("\\*", -1);

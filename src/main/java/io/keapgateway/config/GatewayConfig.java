@@ -198,6 +198,24 @@ public interface GatewayConfig {
 
     /** Gateway keys. */
     interface Keys {
+        /** How key guessing is slowed (per client address, on each replica). */
+        Guessing guessing();
+
+        /** Key guessing: too many failed key checks from one address block its requests without a valid key. */
+        interface Guessing {
+            /** Failed key checks an address may make within {@code failure-window} before it is blocked. */
+            @WithDefault("20")
+            int maxFailures();
+
+            /** The window in which failed key checks are counted. */
+            @WithDefault("1m")
+            Duration failureWindow();
+
+            /** How long a blocked address's requests without a valid key are answered 429. */
+            @WithDefault("5m")
+            Duration blockDuration();
+        }
+
         /** How often each replica looks for key and connection changes made by another replica. */
         @WithDefault("250ms")
         Duration syncInterval();

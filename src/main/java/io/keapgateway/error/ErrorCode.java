@@ -10,6 +10,8 @@ public enum ErrorCode {
     SCOPE_DENIED(403, "Outside the key's scopes"),
     IP_DENIED(403, "Client address not allowed for this key"),
     NOT_FOUND(404, "Not found"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    LENGTH_REQUIRED(411, "Length required"),
     PAYLOAD_TOO_LARGE(413, "Request body too large"),
     BAD_REQUEST(400, "Malformed request"),
     VALIDATION_FAILED(422, "Validation failed"),

@@ -10,7 +10,9 @@ import java.util.Set;
 /**
  * Which headers cross the gateway. Hop-by-hop headers (RFC 9110 §7.6.1) and every header the
  * {@code Connection} header names stop at the gateway in both directions; towards Keap the client's own
- * credentials and cookies are dropped too, and {@code Host} and the framing headers are set by the proxy.
+ * credentials and cookies are dropped too, and so are the headers that claim where the request came from or
+ * which method it "really" is (Keap must not believe a client's {@code X-Forwarded-For}, nor turn a POST
+ * into a DELETE); {@code Host} and the framing headers are set by the proxy.
  */
 final class HeaderHygiene {
 
@@ -20,6 +22,16 @@ final class HeaderHygiene {
 
     /** Where a client may present its gateway key, and its cookies: never sent to Keap. */
     static final Set<String> CLIENT_CREDENTIALS = Set.of("authorization", "x-api-key", "x-keap-api-key", "cookie");
+
+    /**
+     * Forwarding claims and method overrides, lower case; every {@code x-forwarded-*} header too (see
+     * {@link #FORWARDED_PREFIX}).
+     */
+    static final Set<String> CLIENT_CLAIMS = Set.of("forwarded", "x-real-ip", "x-http-method-override",
+            "x-http-method", "x-method-override");
+
+    /** {@code X-Forwarded-For}, {@code -Host}, {@code -Proto}, {@code -Port}, {@code -Prefix}, ... */
+    static final String FORWARDED_PREFIX = "x-forwarded-";
 
     /** Set by the proxy itself. */
     private static final Set<String> PROXY_SET = Set.of("host", "content-length", "expect", "x-request-id");
@@ -42,7 +54,8 @@ final class HeaderHygiene {
         for (Map.Entry<String, String> header : headers) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
             boolean dropped = HOP_BY_HOP.contains(name) || named.contains(name)
-                    || (towardsKeap && (CLIENT_CREDENTIALS.contains(name) || PROXY_SET.contains(name)));
+                    || (towardsKeap && (CLIENT_CREDENTIALS.contains(name) || PROXY_SET.contains(name)
+                            || CLIENT_CLAIMS.contains(name) || name.startsWith(FORWARDED_PREFIX)));
             if (!dropped) {
                 copy.add(header.getKey(), header.getValue());
             }

@@ -2,6 +2,7 @@ package io.keapgateway.proxy;
 
 import io.keapgateway.auth.ActiveKey;
 import io.keapgateway.auth.KeyAuthenticator;
+import io.keapgateway.auth.KeyGuessing;
 import io.keapgateway.auth.KeyRecord;
 import io.keapgateway.config.GatewayConfig;
 import io.keapgateway.connection.Connection;
@@ -39,6 +40,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
     private final KeyAuthenticator keys;
+    private final KeyGuessing guessing;
     private final ConnectionRegistry connections;
     private final Credentials credentials;
     private final Forwarder forwarder;
@@ -51,9 +53,10 @@ class ProxyHandler implements Handler<RoutingContext> {
     /** The decision when limits are switched off: allowed, with no limit to announce. */
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
-    ProxyHandler(KeyAuthenticator keys, ConnectionRegistry connections, Credentials credentials,
+    ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
             Forwarder forwarder, RateLimiter limiter, GatewayConfig config) {
         this.keys = keys;
+        this.guessing = guessing;
         this.connections = connections;
         this.credentials = credentials;
         this.forwarder = forwarder;
@@ -93,8 +96,8 @@ class ProxyHandler implements Handler<RoutingContext> {
             if (presented == null && xmlRpc != null) {
                 presented = xmlRpc.keyInFirstParameter();
             }
-            ActiveKey key = keys.authenticate(presented, request.method().name(), target.decodedPath(),
-                    xmlRpc == null ? null : xmlRpc.call().methodName(), request.remoteAddress().hostAddress());
+            ActiveKey key = authenticate(request, target, presented,
+                    xmlRpc == null ? null : xmlRpc.call().methodName());
             Buffer body = xmlRpc == null ? null : xmlRpc.towardsKeap(presented);
             Connection connection = connections.find(key.record().connection())
                     .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
@@ -110,6 +113,19 @@ class ProxyHandler implements Handler<RoutingContext> {
                             failure -> vertxContext.runOnContext(v -> fail(context, failure)));
         } catch (GatewayException error) {
             fail(context, error);
+        }
+    }
+
+    /** The request's key; a failed check is counted against the client's address (key guessing). */
+    /** Checks the presented key; a failed check counts towards the address's key-guessing block. */
+    private ActiveKey authenticate(HttpServerRequest request, RequestTarget target, String presented,
+            String xmlRpcMethod) {
+        String address = request.remoteAddress().hostAddress();
+        try {
+            return keys.authenticate(presented, request.method().name(), target.decodedPath(), xmlRpcMethod,
+                    address);
+        } catch (GatewayException refused) {
+            throw guessing.refused(address, refused);
         }
     }
 
@@ -133,7 +149,11 @@ class ProxyHandler implements Handler<RoutingContext> {
                     : forwarder.send(request, target, go.credential(), requestId, go.body(), go.body().length())
                             .map(KeapAnswer::streaming);
         } else if (connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)) {
-            answer = Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId);
+            answer = Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId,
+                    replayBufferSize);
+        } else if (BoundedBody.unknownLength(request)) {
+            answer = BoundedBody.read(request, replayBufferSize).compose(body -> forwarder.send(request, target,
+                    go.credential(), requestId, body, body.length())).map(KeapAnswer::streaming);
         } else {
             answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
         }

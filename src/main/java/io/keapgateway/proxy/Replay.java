@@ -17,14 +17,14 @@ import io.vertx.core.http.HttpServerRequest;
  * 401, the token is refreshed once (shared with every request that saw the same token rejected) and the
  * request is sent again. Only a request whose body is in memory can be sent twice, so OAuth requests with
  * no body or a small one (at most {@code keap-gateway.proxy.replay-buffer-size}) are read whole before
- * they are forwarded; larger ones stream and are never replayed.
+ * they are forwarded, never past that size ({@link BoundedBody}); larger ones stream and are never replayed.
  */
 final class Replay {
 
     private Replay() {
     }
 
-    /** True if the request's body fits the replay buffer (or there is none). */
+    /** True if the request's body fits the replay buffer (or there is none, or its length is unknown). */
     static boolean replayable(HttpServerRequest request, long replayBufferSize) {
         if (request.getHeader("Transfer-Encoding") != null) {
             return false;
@@ -35,14 +35,13 @@ final class Replay {
 
     /** Reads the request body whole, sends it, and replays it once after a token-rejecting 401. */
     static Future<KeapAnswer> send(Forwarder forwarder, HttpServerRequest request, RequestTarget target,
-            Connection connection, Credential credential, Credentials credentials, String requestId) {
+            Connection connection, Credential credential, Credentials credentials, String requestId,
+            long replayBufferSize) {
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
             request.response().writeContinue();
         }
-        Future<Buffer> body = request.body();
-        request.resume();
-        return body.compose(bytes -> sendRead(forwarder, request, target, connection, credential, credentials,
-                requestId, bytes));
+        return BoundedBody.read(request, replayBufferSize).compose(bytes -> sendRead(forwarder, request, target,
+                connection, credential, credentials, requestId, bytes));
     }
 
     /** Sends a body read already, and replays it once after a token-rejecting 401. */

@@ -7,14 +7,20 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
  * First handler of every request on the main port: gives it a request id, and refuses what no route should
- * see: malformed request-targets and ambiguous body framing (the material of request smuggling).
+ * see: methods outside {@link #METHODS} (TRACE would echo the Keap credential back; CONNECT and unknown
+ * methods have no meaning here), malformed request-targets and ambiguous body framing (the material of
+ * request smuggling).
  */
 final class RequestGuard implements Handler<RoutingContext> {
 
@@ -23,12 +29,22 @@ final class RequestGuard implements Handler<RoutingContext> {
     /** Routing-context key of the checked {@link RequestTarget}. */
     static final String TARGET = "keap-gateway.target";
 
+    /** The methods any route of the gateway (and Keap's REST and XML-RPC APIs) uses. */
+    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    private static final String ALLOW = String.join(", ", new TreeSet<>(METHODS));
+
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
     /** Largest body accepted outside the proxy (admin API JSON). */
     private static final long ADMIN_MAX_BODY = 1024 * 1024;
 
     private final long proxyMaxBody;
+    /**
+     * Reads admin bodies whose length is not announced (chunked, or HTTP/2 without Content-Length), failing the
+     * request with 413 past {@link #ADMIN_MAX_BODY}; the REST layer then takes the body read here.
+     */
+    private final BodyHandler unannouncedAdminBodies = BodyHandler.create(false).setBodyLimit(ADMIN_MAX_BODY);
 
     RequestGuard(long proxyMaxBody) {
         this.proxyMaxBody = proxyMaxBody;
@@ -40,14 +56,20 @@ final class RequestGuard implements Handler<RoutingContext> {
         String requestId = requestId(request.getHeader("X-Request-Id"));
         context.put(REQUEST_ID, requestId);
         request.response().putHeader("X-Request-Id", requestId);
+        boolean proxied;
         try {
+            checkMethod(request.method().name());
             RequestTarget target = RequestTarget.parse(request.uri());
-            long limit = target.rawPath().startsWith("/crm/") ? proxyMaxBody : ADMIN_MAX_BODY;
-            checkFraming(request.headers(), limit);
+            proxied = target.rawPath().startsWith("/crm/");
+            checkFraming(request.headers(), proxied ? proxyMaxBody : ADMIN_MAX_BODY);
             context.put(TARGET, target);
         } catch (GatewayException error) {
             request.pause(); // do not read a body we are refusing
             ProblemResponses.refuse(request, error, requestId);
+            return;
+        }
+        if (!proxied && (request.getHeader("Transfer-Encoding") != null || BoundedBody.unknownLength(request))) {
+            unannouncedAdminBodies.handle(context);
             return;
         }
         context.next();
@@ -59,6 +81,13 @@ final class RequestGuard implements Handler<RoutingContext> {
             return fromClient;
         }
         return UUID.randomUUID().toString();
+    }
+
+    private static void checkMethod(String method) {
+        if (!METHODS.contains(method)) {
+            throw new GatewayException(ErrorCode.METHOD_NOT_ALLOWED,
+                    "The gateway does not accept this method.", Map.of("Allow", ALLOW));
+        }
     }
 
     /** One unambiguous framing: at most one Content-Length, or chunked alone, and within the size limit. */

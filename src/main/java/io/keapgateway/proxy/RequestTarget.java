@@ -3,14 +3,18 @@ package io.keapgateway.proxy;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
  * The request-target of a client request, checked. The raw path must be plain: well-formed
  * percent-encoding, no control characters, no dot or empty segments, no encoded {@code /}, {@code \} or
- * {@code .} (the usual ways to make a proxy and its upstream disagree about a path). What is forwarded is
- * the raw path and query byte for byte, minus an {@code access_token} query parameter.
+ * {@code .}, no {@code ;} (path parameters, as in {@code ..;/}, which Tomcat- and Jetty-style servers strip
+ * before they normalise a path): the usual ways to make a proxy and its upstream disagree about a path. What
+ * is forwarded is the raw path and query byte for byte, minus every query parameter whose decoded name is
+ * {@code access_token}.
  *
  * @param rawPath the path as sent, forwarded unchanged
  * @param forwardedQuery the query to forward, or null for none
@@ -53,7 +57,8 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
 
     private static void checkSegments(String rawPath, String decodedPath) {
         String lower = rawPath.toLowerCase(Locale.ROOT);
-        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || decodedPath.contains("\\")) {
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || decodedPath.contains("\\")
+                || decodedPath.indexOf(';') >= 0) {
             throw notForwarded();
         }
         String[] segments = decodedPath.substring(1).split("/", -1);
@@ -66,9 +71,10 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
         }
     }
 
-    /** Percent-decodes as UTF-8, refusing malformed escapes and control characters. */
+    /** Percent-decodes as UTF-8, refusing malformed escapes, control characters and malformed UTF-8. */
     private static String decode(String raw, boolean path) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        boolean encodedHighBytes = false;
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c == '%') {
@@ -80,6 +86,7 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
                     throw bad("Encoded control characters are not allowed.");
                 }
                 bytes.write(value);
+                encodedHighBytes |= value >= 0x80;
                 i += 2;
             } else if (c <= 0x20 || c == 0x7f || c == '#' || (path && c == '\\')) {
                 throw bad("Illegal character in the request-target.");
@@ -88,7 +95,16 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
                 bytes.write(encoded, 0, encoded.length);
             }
         }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return encodedHighBytes ? strictUtf8(bytes.toByteArray()) : bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Overlong forms ({@code %c0%ae} for a dot) and stray bytes are refused, not replaced. */
+    private static String strictUtf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw bad("The request-target is not valid UTF-8.");
+        }
     }
 
     private static int hex(char c) {
@@ -103,17 +119,26 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
         return new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway.");
     }
 
-    /** A query split into the {@code access_token} parameter and everything else, which stays byte for byte. */
+    /**
+     * A query split into the {@code access_token} parameters (by decoded name, so {@code access%5Ftoken} is one
+     * too) and everything else, which stays byte for byte.
+     */
     private record QueryWithoutToken(String query, String token) {
+        private static final String NAME = "access_token";
+
         static QueryWithoutToken of(String rawQuery) {
-            if (!rawQuery.contains("access_token")) {
+            if (!rawQuery.contains(NAME) && rawQuery.indexOf('%') < 0) {
                 return new QueryWithoutToken(rawQuery, null);
             }
             StringBuilder kept = new StringBuilder();
             String token = null;
             for (String pair : rawQuery.split("&", -1)) {
-                if (pair.equals("access_token") || pair.startsWith("access_token=")) {
-                    token = pair.length() > "access_token=".length() ? pair.substring("access_token=".length()) : "";
+                int equals = pair.indexOf('=');
+                String rawName = equals < 0 ? pair : pair.substring(0, equals);
+                if (NAME.equals(decode(rawName, false))) {
+                    if (token == null) { // the first one is the key; every one is removed
+                        token = equals < 0 ? "" : decode(pair.substring(equals + 1), false);
+                    }
                 } else {
                     kept.append(kept.length() == 0 ? "" : "&").append(pair);
                 }

@@ -22,10 +22,16 @@ class Routes {
         router.route("/crm/*").order(-900).handler(proxy);
         router.get("/gateway/key").order(-900).blockingHandler(gatewayKey, false);
         router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));
-        // The router itself fails a request whose path it cannot decode, before any handler runs.
+        // The router itself fails a request whose path it cannot decode, before any handler runs; the guard's
+        // body reader fails an admin body of unannounced length past its limit.
         router.route().order(-1001).failureHandler(context -> {
-            if (context.statusCode() == 400 && !context.response().headWritten()) {
+            if (context.response().headWritten()) {
+                context.next();
+            } else if (context.statusCode() == 400) {
                 answer(context, ErrorCode.BAD_REQUEST, "Malformed request-target.");
+            } else if (context.statusCode() == 413) {
+                context.response().putHeader("Connection", "close");
+                answer(context, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than the gateway accepts.");
             } else {
                 context.next();
             }

@@ -52,8 +52,12 @@ class BrowserFlowTest extends OAuthConnectionTestBase {
         Instant expiresAt = Instant.parse(started.getString("expires_at"));
         assertTrue(Duration.between(Instant.now(), expiresAt).toSeconds() > 9 * 60, "state valid 10 minutes");
 
-        String callback = followToCallback(authorizeUrl);
-        given().get(callback).then().statusCode(200)
+        Browser browser = start(started);
+        assertEquals(authorizeUrl, browser.authorizeUrl(), "the start page sends the browser to Keap");
+        assertTrue(browser.setCookie().contains("HttpOnly") && browser.setCookie().contains("SameSite=Lax")
+                && browser.setCookie().contains("Path=/oauth/callback"), browser.setCookie());
+        String callback = followToCallback(browser.authorizeUrl());
+        given().cookie(OAuthStates.COOKIE, browser.cookie()).get(callback).then().statusCode(200)
                 .contentType(containsString("text/html"))
                 .header("Cache-Control", "no-store")
                 .body(containsString(name), containsString(keap.tenant()));
@@ -65,8 +69,11 @@ class BrowserFlowTest extends OAuthConnectionTestBase {
                         "last_refresh_error", nullValue());
 
         // The state is single-use: the same callback again changes nothing and says to start again.
-        given().get(callback).then().statusCode(400)
+        given().cookie(OAuthStates.COOKIE, browser.cookie()).get(callback).then().statusCode(400)
                 .body(containsString("no longer valid"), containsString("/authorize"));
+        // So is the start page.
+        given().redirects().follow(false).get(relative(started.getString("start_url"))).then().statusCode(400)
+                .body(containsString("no longer valid"));
 
         String key = issueKey();
         given().header("Authorization", "Bearer " + key).get("/crm/rest/v1/contacts").then().statusCode(200);
@@ -77,28 +84,70 @@ class BrowserFlowTest extends OAuthConnectionTestBase {
     }
 
     @Test
-    void callbackNamesTheRedirectUriToRegisterWhenKeapRefusesIt() {
-        String state = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200).getString("state");
+    void refusesAStateThatArrivesWithoutTheCookieOfTheBrowserThatStartedIt() throws Exception {
+        JsonPath started = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200);
+        String callback = followToCallback(started.getString("authorize_url")); // a leaked authorize URL
+        given().get(callback).then().statusCode(400)
+                .body(containsString("did not start this authorization"), containsString("start_url"));
+        JsonPath other = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200);
+        given().cookie(OAuthStates.COOKIE, start(other).cookie()).get(callback).then().statusCode(400)
+                .body(containsString("did not start this authorization"));
+        admin().get("/admin/connections/" + name).then().body("status", equalTo("disconnected"));
+
+        // Refused, not used up: the operator's own browser still completes the flow.
+        Browser operator = start(started);
+        given().cookie(OAuthStates.COOKIE, operator.cookie()).get(callback).then().statusCode(200)
+                .body(containsString(keap.tenant()));
+        admin().get("/admin/connections/" + name).then().body("status", equalTo("connected"));
+    }
+
+    @Test
+    void callbackNamesTheRedirectUriToRegisterWhenKeapRefusesIt() throws Exception {
+        JsonPath started = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200);
+        String cookie = start(started).cookie();
         String code = keap.issueAuthorizationCode(FakeKeapResource.CLIENT_ID, "https://elsewhere.example/cb");
 
-        given().get("/oauth/callback?code=" + code + "&state=" + state).then().statusCode(400)
+        given().cookie(OAuthStates.COOKIE, cookie)
+                .get("/oauth/callback?code=" + code + "&state=" + started.getString("state")).then().statusCode(400)
                 .body(containsString(REDIRECT_URI), containsString("KEAP_GATEWAY_PUBLIC_URL"),
                         containsString("POST /admin/connections/" + name + "/authorize"));
         admin().get("/admin/connections/" + name).then().body("status", equalTo("disconnected"));
     }
 
     @Test
-    void callbackWithAnUnknownStateAsksToStartAgainAndEscapesWhatItShows() {
-        given().get("/oauth/callback?code=abc&state=made-up").then().statusCode(400)
+    void callbackWithAnUnknownStateAsksToStartAgainAndEscapesWhatItShows() throws Exception {
+        given().get("/oauth/callback?code=abc").then().statusCode(400)
                 .body(containsString("no longer valid"), containsString("/authorize"));
 
-        String state = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200).getString("state");
+        JsonPath started = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200);
+        String cookie = start(started).cookie();
         String hostile = "<script>alert(1)</script>";
-        given().queryParam("state", state).queryParam("error", "access_denied").queryParam("error_description", hostile)
+        given().cookie(OAuthStates.COOKIE, cookie).queryParam("state", started.getString("state")).queryParam("error", "access_denied").queryParam("error_description", hostile)
                 .get("/oauth/callback").then().statusCode(400)
                 .header("Content-Security-Policy", startsWith("default-src 'none'"))
                 .body(not(containsString("<script>")), containsString("&lt;script&gt;alert(1)&lt;/script&gt;"),
                         containsString("access_denied"));
+    }
+
+    /** The browser side of the start page: where it was sent, and the cookie it was given. */
+    private record Browser(String authorizeUrl, String setCookie) {
+        String cookie() {
+            String pair = setCookie.split(";", 2)[0];
+            return pair.substring(pair.indexOf('=') + 1);
+        }
+    }
+
+    /** What a browser does with the start URL: it gets the binding cookie and is sent on to Keap. */
+    private static Browser start(JsonPath started) {
+        var answer = given().redirects().follow(false).get(relative(started.getString("start_url")));
+        assertEquals(302, answer.statusCode(), answer.asString());
+        return new Browser(answer.header("Location"), answer.header("Set-Cookie"));
+    }
+
+    /** The test app listens on its own port, not on the public URL's. */
+    private static String relative(String url) {
+        URI uri = URI.create(url);
+        return uri.getRawPath() + "?" + uri.getRawQuery();
     }
 
     /** What a browser does with the authorize URL: Keap redirects it to the gateway's callback. */
