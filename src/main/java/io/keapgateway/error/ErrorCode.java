@@ -13,9 +13,11 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE(413, "Request body too large"),
     BAD_REQUEST(400, "Malformed request"),
     VALIDATION_FAILED(422, "Validation failed"),
+    CONFLICT(409, "Changed by another request"),
     RATE_LIMITED(429, "Rate limited"),
     QUOTA_EXHAUSTED(429, "Quota exhausted"),
     NOT_CONNECTED(503, "Keap account not connected"),
+    STORE_UNAVAILABLE(503, "Store unavailable"),
     UPSTREAM_UNAVAILABLE(502, "Keap unreachable"),
     UPSTREAM_TIMEOUT(504, "Keap did not answer in time");
 

@@ -69,23 +69,28 @@ class ProxyHandler implements Handler<RoutingContext> {
             if (!target.forwardable()) {
                 throw new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway.");
             }
-            ActiveKey key = keys.authenticate(PresentedKey.find(request.headers(), target),
-                    request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
-            Connection connection = connections.find(key.record().connection())
-                    .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
-            limits(key, connection)
-                    .invoke(decision -> {
-                        if (!decision.allowed()) {
-                            throw decision.toException();
-                        }
-                    })
-                    .chain(decision -> credentials.current(connection).map(credential -> new Go(decision, credential)))
+            keys.authenticate(PresentedKey.find(request.headers(), target), request.method().name(),
+                    target.decodedPath(), request.remoteAddress().hostAddress())
+                    .chain(this::admit)
                     .subscribe().with(
-                            go -> vertxContext.runOnContext(v -> forward(context, target, connection, go)),
+                            go -> vertxContext.runOnContext(v -> forward(context, target, go.connection(), go)),
                             failure -> vertxContext.runOnContext(v -> fail(context, failure)));
         } catch (GatewayException error) {
             fail(context, error);
         }
+    }
+
+    /** The key's connection, its limits taken, and the credential to call Keap with. */
+    private Uni<Go> admit(ActiveKey key) {
+        Connection connection = connections.find(key.record().connection())
+                .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
+        return limits(key, connection)
+                .invoke(decision -> {
+                    if (!decision.allowed()) {
+                        throw decision.toException();
+                    }
+                })
+                .chain(decision -> credentials.current(connection).map(credential -> new Go(connection, decision, credential)));
     }
 
     private Uni<Decision> limits(ActiveKey key, Connection connection) {
@@ -93,7 +98,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     }
 
     /** What a request needs once it has passed its limits. */
-    private record Go(Decision decision, Credential credential) {
+    private record Go(Connection connection, Decision decision, Credential credential) {
     }
 
     private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go) {
