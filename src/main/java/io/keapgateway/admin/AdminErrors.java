@@ -4,13 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.keapgateway.error.Problem;
+import io.keapgateway.store.StoreUnavailable;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Maps every failure of the admin API and the OAuth callback to problem+json, in one place. */
 class AdminErrors {
+
+    private static final Logger LOG = Logger.getLogger(AdminErrors.class);
 
     @ServerExceptionMapper
     Response gatewayError(GatewayException error, HttpServerRequest request) {
@@ -19,6 +23,14 @@ class AdminErrors {
                 .entity(Problem.of(error.code(), error.detail(), requestId(request)));
         error.headers().forEach(response::header);
         return response.build();
+    }
+
+    /** Every admin change is one store write (or none), so a store that fails has applied nothing. */
+    @ServerExceptionMapper
+    Response storeUnavailable(StoreUnavailable error, HttpServerRequest request) {
+        LOG.warnf("%s %s: %s", request.method(), request.path(), error.getMessage());
+        return gatewayError(new GatewayException(ErrorCode.STORE_UNAVAILABLE,
+                "The store (Redis) does not answer; nothing was changed. Try again shortly."), request);
     }
 
     @ServerExceptionMapper

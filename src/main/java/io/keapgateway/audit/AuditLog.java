@@ -2,6 +2,7 @@ package io.keapgateway.audit;
 
 import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
+import io.keapgateway.store.StoreUnavailable;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -38,7 +39,13 @@ public class AuditLog {
     public void record(String actor, String action, String target, String detail) {
         Entry entry = new Entry(clock.instant(), actor, action, target, detail);
         LOG.infof("audit: %s %s %s %s", actor, action, target, detail == null ? "" : detail);
-        store.pushCapped(AUDIT, documents.write(entry), KEPT);
+        try {
+            store.pushCapped(AUDIT, documents.write(entry), KEPT);
+        } catch (StoreUnavailable e) {
+            // The change it records is made (and in the log line above): failing the call now would tell
+            // the operator "nothing applied" about a change that was.
+            LOG.warnf("audit entry not stored (%s)", e.getMessage());
+        }
     }
 
     /** The newest {@code limit} entries. */

@@ -3,6 +3,7 @@ package io.keapgateway.auth;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.keapgateway.secret.Hmac;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
@@ -11,51 +12,60 @@ import java.time.Instant;
 @ApplicationScoped
 public class KeyAuthenticator {
 
-    private final KeyRegistry registry;
+    private final KeyLookup lookup;
     private final Hmac pepper;
     private final KeyUsage usage;
     private final Clock clock;
 
-    KeyAuthenticator(KeyRegistry registry, Hmac pepper, KeyUsage usage, Clock clock) {
-        this.registry = registry;
+    KeyAuthenticator(KeyLookup lookup, Hmac pepper, KeyUsage usage, Clock clock) {
+        this.lookup = lookup;
         this.pepper = pepper;
         this.usage = usage;
         this.clock = clock;
     }
 
     /**
-     * Authenticates and authorises one request.
+     * Authenticates and authorises one request. A known key is decided at once; only an id this replica
+     * does not hold costs a store read (see {@link KeyLookup}).
      *
      * @param presented the key as sent (null when none was sent)
      * @param path the decoded request path, without query
      * @param xmlRpcMethod the XML-RPC method called, or null when the request is not an XML-RPC call
-     * @throws GatewayException missing_key, invalid_key, key_revoked, key_expired, ip_denied or scope_denied
+     * @throws GatewayException missing_key or invalid_key (malformed), at once
+     * @return the key, or a failure with invalid_key, key_revoked, key_expired, ip_denied or scope_denied
      */
-    public ActiveKey authenticate(String presented, String method, String path, String xmlRpcMethod, String clientIp) {
-        ActiveKey key = identify(presented, clientIp);
-        Instant now = clock.instant();
-        KeyPolicy.denial(key, method, path, xmlRpcMethod, clientIp, now).ifPresent(denial -> {
-            throw denial;
+    public Uni<ActiveKey> authenticate(String presented, String method, String path, String xmlRpcMethod,
+            String clientIp) {
+        return identify(presented, clientIp).map(key -> {
+            Instant now = clock.instant();
+            KeyPolicy.denial(key, method, path, xmlRpcMethod, clientIp, now).ifPresent(denial -> {
+                throw denial;
+            });
+            usage.used(key.id(), now);
+            return key;
         });
-        usage.used(key.id(), now);
-        return key;
     }
 
     /**
      * Identifies the key a client presented, whatever its scopes (for {@code GET /gateway/key}): a valid,
      * unrevoked, unexpired key used from an allowed address. This alone does not count as a use of the key.
      *
-     * @throws GatewayException missing_key, invalid_key, key_revoked, key_expired or ip_denied
+     * @throws GatewayException missing_key or invalid_key (malformed), at once
+     * @return the key, or a failure with invalid_key, key_revoked, key_expired or ip_denied
      */
-    public ActiveKey identify(String presented, String clientIp) {
+    public Uni<ActiveKey> identify(String presented, String clientIp) {
         if (presented == null || presented.isEmpty()) {
             throw new GatewayException(ErrorCode.MISSING_KEY,
                     "Send your gateway key as 'Authorization: Bearer kgw_…' (or X-Api-Key).");
         }
         var parts = KeyFormat.parse(presented).orElseThrow(KeyAuthenticator::invalid);
-        ActiveKey key = registry.find(parts.id()).orElseThrow(KeyAuthenticator::invalid);
+        return lookup.find(parts.id()).map(found -> admit(found.orElseThrow(KeyAuthenticator::invalid),
+                parts.secret(), clientIp));
+    }
+
+    private ActiveKey admit(ActiveKey key, String secret, String clientIp) {
         Instant now = clock.instant();
-        if (!secretMatches(key.record(), pepper.hex(parts.secret()), now)) {
+        if (!secretMatches(key.record(), pepper.hex(secret), now)) {
             throw invalid();
         }
         KeyPolicy.standing(key, clientIp, now).ifPresent(denial -> {

@@ -33,7 +33,8 @@ public final class KeyPolicy {
     /** Why {@code key} may not be used at all now (revoked, expired, or from this address), or empty. */
     public static Optional<GatewayException> standing(ActiveKey key, String clientIp, Instant now) {
         KeyRecord record = key.record();
-        if (record.revokedAt() != null && !record.revokedAt().isAfter(now)) {
+        // Revoked is revoked: revoked_at carries the writer's clock, which a reader's may run behind.
+        if (record.revokedAt() != null) {
             return deny(ErrorCode.KEY_REVOKED, "This gateway key was revoked; ask the operator for a new one.");
         }
         if (record.expiresAt() != null && !record.expiresAt().isAfter(now)) {

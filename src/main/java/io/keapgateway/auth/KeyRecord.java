@@ -3,10 +3,13 @@ package io.keapgateway.auth;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A gateway key as stored: its public fields plus the HMAC of its secret (and, during a rotation's grace
- * period, of the previous secret). The secret itself is never stored.
+ * period, of the previous secret). The secret itself is never stored. {@code version} grows by one with
+ * every change (0 in documents written before keys had versions): writes are compare-and-set on it, and
+ * after a store loss the newer of two copies wins.
  */
 @RegisterForReflection
 public record KeyRecord(
@@ -23,7 +26,8 @@ public record KeyRecord(
         Instant revokedAt,
         String secretHash,
         String previousSecretHash,
-        Instant previousSecretValidUntil) {
+        Instant previousSecretValidUntil,
+        long version) {
 
     /** A key's own rate limit. */
     @RegisterForReflection
@@ -44,12 +48,35 @@ public record KeyRecord(
     /** This record with a new secret; the old one stays valid until {@code graceUntil} (or not at all if null). */
     public KeyRecord withSecret(String newHash, Instant graceUntil) {
         return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
-                createdAt, revokedAt, newHash, graceUntil == null ? null : secretHash, graceUntil);
+                createdAt, revokedAt, newHash, graceUntil == null ? null : secretHash, graceUntil, version);
     }
 
     /** This record, revoked at {@code when}. */
     public KeyRecord revoked(Instant when) {
         return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
-                createdAt, when, secretHash, previousSecretHash, previousSecretValidUntil);
+                createdAt, when, secretHash, previousSecretHash, previousSecretValidUntil, version);
+    }
+
+    /**
+     * What a store that holds {@code stored} should hold once this copy (held by a replica) is written back
+     * after the store lost data or failed over: the newer of the two, revoked if either is, since a
+     * revocation is never undone. Empty when {@code stored} already is that.
+     */
+    public Optional<KeyRecord> writeBackOver(KeyRecord stored) {
+        if (stored == null) {
+            return Optional.of(this);
+        }
+        KeyRecord newer = version > stored.version ? this : stored;
+        KeyRecord older = newer == this ? stored : this;
+        if (newer.revokedAt == null && older.revokedAt != null) {
+            return Optional.of(newer.revoked(older.revokedAt).withVersion(Math.max(version, stored.version) + 1));
+        }
+        return newer == stored ? Optional.empty() : Optional.of(newer);
+    }
+
+    /** This record at {@code newVersion}. */
+    public KeyRecord withVersion(long newVersion) {
+        return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
+                createdAt, revokedAt, secretHash, previousSecretHash, previousSecretValidUntil, newVersion);
     }
 }

@@ -8,6 +8,7 @@ import io.keapgateway.error.GatewayException;
 import io.keapgateway.secret.Hmac;
 import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
+import io.keapgateway.store.StoreNames;
 import io.keapgateway.store.StoreSync;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
@@ -17,7 +18,11 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 
-/** Issues, changes, rotates and revokes gateway keys. Every change is audited and reaches all replicas. */
+/**
+ * Issues, changes, rotates and revokes gateway keys. Every change is audited and reaches all replicas. Each
+ * is a compare-and-set on the key's version: a change that lost a race with another one is refused with
+ * {@code conflict} (a revocation instead tries again on the newer record, so it always happens).
+ */
 @ApplicationScoped
 public class KeyService {
 
@@ -38,6 +43,8 @@ public class KeyService {
     private final Clock clock;
     // Per bean, created at run time: a static generator would be frozen, seed and all, into a native image.
     private final SecureRandom random = new SecureRandom();
+    /** How often a revocation re-reads a key that another write changed under it. */
+    private static final int REVOKE_ATTEMPTS = 5;
 
     KeyService(Store store, StoreSync sync, Documents documents, ObjectMapper json, Hmac pepper, AuditLog audit,
             Clock clock) {
@@ -54,21 +61,20 @@ public class KeyService {
         KeyFields fields = KeyFields.read(body);
         String id = KeyFormat.newId(random);
         String secret = KeyFormat.newSecret(random);
-        KeyRecord record = apply(fields, new KeyRecord(id, null, null, null, null, null, null, null, null,
-                clock.instant(), null, pepper.hex(secret), null, null));
-        save(record);
+        KeyRecord record = save(Store.ABSENT, apply(fields, new KeyRecord(id, null, null, null, null, null, null,
+                null, null, clock.instant(), null, pepper.hex(secret), null, null, 0)));
         audit.record(actor, "key.create", id, "name=" + record.name() + " connection=" + record.connection());
         return new Issued(record, KeyFormat.compose(id, secret));
     }
 
     public KeyRecord get(String id) {
-        return store.mapGet(KeyRegistry.KEYS, id).map(doc -> documents.read(doc, KeyRecord.class))
+        return store.mapGet(StoreNames.KEYS, id).map(doc -> documents.read(doc, KeyRecord.class))
                 .orElseThrow(() -> new GatewayException(ErrorCode.NOT_FOUND, "There is no key '" + id + "'."));
     }
 
     /** Every key, newest first. */
     public List<KeyRecord> list() {
-        return store.mapEntries(KeyRegistry.KEYS).values().stream()
+        return store.mapEntries(StoreNames.KEYS).values().stream()
                 .map(doc -> documents.read(doc, KeyRecord.class))
                 .sorted(Comparator.comparing(KeyRecord::createdAt).reversed())
                 .toList();
@@ -76,18 +82,27 @@ public class KeyService {
 
     public KeyRecord patch(String id, JsonNode patch, String actor) {
         KeyRecord current = get(id);
-        KeyRecord changed = apply(KeyFields.merge(KeyFields.of(current), patch, json), current);
-        save(changed);
+        KeyRecord changed = save(current.version(), apply(KeyFields.merge(KeyFields.of(current), patch, json), current));
         audit.record(actor, "key.update", id, "fields=" + fieldNames(patch));
         return changed;
     }
 
     /** Revokes the key now; revoking twice keeps the first time. */
     public void revoke(String id, String actor) {
-        KeyRecord current = get(id);
-        if (current.revokedAt() == null) {
-            save(current.revoked(clock.instant()));
-            audit.record(actor, "key.revoke", id, null);
+        for (int attempt = 1; attempt <= REVOKE_ATTEMPTS; attempt++) {
+            KeyRecord current = get(id);
+            if (current.revokedAt() != null) {
+                return;
+            }
+            try {
+                save(current.version(), current.revoked(clock.instant()));
+                audit.record(actor, "key.revoke", id, null);
+                return;
+            } catch (GatewayException e) {
+                if (e.code() != ErrorCode.CONFLICT || attempt == REVOKE_ATTEMPTS) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -99,8 +114,7 @@ public class KeyService {
         }
         String secret = KeyFormat.newSecret(random);
         Instant graceUntil = grace.isZero() ? null : clock.instant().plus(grace);
-        KeyRecord rotated = current.withSecret(pepper.hex(secret), graceUntil);
-        save(rotated);
+        KeyRecord rotated = save(current.version(), current.withSecret(pepper.hex(secret), graceUntil));
         audit.record(actor, "key.rotate", id, "grace_seconds=" + grace.toSeconds());
         return new Issued(rotated, KeyFormat.compose(id, secret));
     }
@@ -108,12 +122,18 @@ public class KeyService {
     private static KeyRecord apply(KeyFields fields, KeyRecord base) {
         return new KeyRecord(base.id(), fields.name(), fields.connection(), fields.scopes(), fields.rate(),
                 fields.dailyQuota(), fields.priority(), fields.expiresAt(), fields.allowedIps(), base.createdAt(),
-                base.revokedAt(), base.secretHash(), base.previousSecretHash(), base.previousSecretValidUntil());
+                base.revokedAt(), base.secretHash(), base.previousSecretHash(), base.previousSecretValidUntil(),
+                base.version());
     }
 
-    private void save(KeyRecord record) {
-        store.mapPut(KeyRegistry.KEYS, record.id(), documents.write(record));
-        sync.announce();
+    /** Stores {@code record} as the next version, if the stored key is still at {@code expectedVersion}. */
+    private KeyRecord save(long expectedVersion, KeyRecord record) {
+        KeyRecord next = record.withVersion(expectedVersion == Store.ABSENT ? 1 : expectedVersion + 1);
+        long revision = store.catalogPut(StoreNames.KEYS, next.id(), expectedVersion, next.version(),
+                documents.write(next)).orElseThrow(() -> new GatewayException(ErrorCode.CONFLICT,
+                        "Key '" + next.id() + "' was changed by another request meanwhile; read it again and retry."));
+        sync.changed(revision);
+        return next;
     }
 
     private static String fieldNames(JsonNode patch) {

@@ -223,5 +223,13 @@ public interface GatewayConfig {
         /** How often {@code last_used_at} is written to the store (it is kept in memory in between). */
         @WithDefault("5s")
         Duration lastUsedFlushInterval();
+
+        /**
+         * How long a replica remembers that a well-formed key id is in neither its memory nor the store, so
+         * that a guessed id costs at most one Redis read per window. A key made meanwhile is not hidden by
+         * it: a key is found in memory first, and every replica loads new keys within the sync interval.
+         */
+        @WithDefault("10s")
+        Duration unknownIdWindow();
     }
 }

@@ -5,6 +5,7 @@ import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreChanged;
 import io.keapgateway.store.StoreLost;
+import io.keapgateway.store.StoreNames;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Collection;
@@ -17,10 +18,9 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ConnectionRegistry {
 
-    /** The store map of connection documents, by name. */
-    public static final String CONNECTIONS = "connections";
-
     private static final Logger LOG = Logger.getLogger(ConnectionRegistry.class);
+    /** How often a write-back re-reads a connection that another write changed under it. */
+    private static final int WRITE_BACK_ATTEMPTS = 3;
 
     private final Store store;
     private final Documents documents;
@@ -38,7 +38,7 @@ public class ConnectionRegistry {
     void reload(@Observes StoreChanged change) {
         Map<String, Connection> loaded = new HashMap<>();
         Map<String, ConnectionRecord> stored = new HashMap<>();
-        store.mapEntries(CONNECTIONS).forEach((name, document) -> {
+        store.mapEntries(StoreNames.CONNECTIONS).forEach((name, document) -> {
             try {
                 ConnectionRecord record = documents.read(document, ConnectionRecord.class);
                 loaded.put(name, open(record));
@@ -51,9 +51,28 @@ public class ConnectionRegistry {
         records = Map.copyOf(stored);
     }
 
-    /** Writes every connection this replica holds back into a store that lost them. */
+    /**
+     * Writes every connection this replica holds back into a store that lost data, where it is newer than
+     * what the store holds now: a stale copy after a fail-over never wins over a later change.
+     */
     void restore(@Observes StoreLost loss) {
-        records.forEach((name, record) -> store.mapPutIfAbsent(CONNECTIONS, name, documents.write(record)));
+        records.values().forEach(this::writeBack);
+    }
+
+    private void writeBack(ConnectionRecord held) {
+        for (int attempt = 0; attempt < WRITE_BACK_ATTEMPTS; attempt++) {
+            Optional<ConnectionRecord> stored = store.mapGet(StoreNames.CONNECTIONS, held.name())
+                    .map(document -> documents.read(document, ConnectionRecord.class));
+            if (stored.isPresent() && stored.get().version() >= held.version()) {
+                return;
+            }
+            if (store.catalogPut(StoreNames.CONNECTIONS, held.name(),
+                    stored.map(ConnectionRecord::version).orElse(Store.ABSENT), held.version(),
+                    documents.write(held)).isPresent()) {
+                return;
+            }
+        }
+        LOG.warnf("Connection %s was not written back: it kept changing meanwhile", held.name());
     }
 
     public Optional<Connection> find(String name) {

@@ -2,10 +2,13 @@ package io.keapgateway.connection;
 
 import io.keapgateway.audit.AuditLog;
 import io.keapgateway.config.GatewayConfig;
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
 import io.keapgateway.secret.Hmac;
 import io.keapgateway.secret.SecretBox;
 import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
+import io.keapgateway.store.StoreNames;
 import io.keapgateway.store.StoreSync;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -62,11 +65,13 @@ public class ConnectionService {
                         Mode.oauth, id.trim(), config.clientSecret().map(String::trim).orElse(null), null)));
         fromEnvironment.ifPresent(credentials -> {
             try {
-                String stored = store.mapGet(ConnectionRegistry.CONNECTIONS, DEFAULT)
-                        .map(doc -> documents.read(doc, ConnectionRecord.class).fingerprint()).orElse(null);
+                String stored = stored(DEFAULT).map(ConnectionRecord::fingerprint).orElse(null);
                 if (!fingerprint(credentials).equals(stored)) {
                     put(DEFAULT, credentials, "environment");
                 }
+            } catch (GatewayException e) {
+                // Another replica seeded it at the same moment (conflict), with the same environment.
+                LOG.infof("Connection 'default' was seeded by another replica meanwhile: %s", e.getMessage());
             } catch (RuntimeException e) {
                 // The store may be down at start-up; the stored connection (if any) is used once it answers.
                 LOG.errorf("Could not seed connection 'default' from the environment: %s", e.getMessage());
@@ -74,15 +79,26 @@ public class ConnectionService {
         });
     }
 
-    /** Creates or replaces connection {@code name}; the audit trail records who did it, never the secret. */
+    /**
+     * Creates or replaces connection {@code name}; the audit trail records who did it, never the secret.
+     * A compare-and-set on the stored version: {@code conflict} when another write changed it meanwhile.
+     */
     public void put(String name, Credentials credentials, String actor) {
+        long expected = stored(name).map(ConnectionRecord::version).orElse(Store.ABSENT);
+        long version = expected == Store.ABSENT ? 1 : expected + 1;
         String context = sealContext(name);
         ConnectionRecord record = new ConnectionRecord(name, credentials.mode(), credentials.clientId(),
                 seal(credentials.clientSecret(), context), seal(credentials.apiKey(), context),
-                fingerprint(credentials), clock.instant());
-        store.mapPut(ConnectionRegistry.CONNECTIONS, name, documents.write(record));
-        sync.announce();
+                fingerprint(credentials), clock.instant(), version);
+        long revision = store.catalogPut(StoreNames.CONNECTIONS, name, expected, version, documents.write(record))
+                .orElseThrow(() -> new GatewayException(ErrorCode.CONFLICT,
+                        "Connection '" + name + "' was changed by another request meanwhile; try again."));
+        sync.changed(revision);
         audit.record(actor, "connection.put", name, "mode=" + credentials.mode());
+    }
+
+    private Optional<ConnectionRecord> stored(String name) {
+        return store.mapGet(StoreNames.CONNECTIONS, name).map(doc -> documents.read(doc, ConnectionRecord.class));
     }
 
     /** Sealed secrets are bound to their connection, so one cannot be copied onto another. */

@@ -40,8 +40,9 @@ class GatewayKeyHandler implements Handler<RoutingContext> {
         String requestId = context.get(RequestGuard.REQUEST_ID);
         try {
             RequestTarget target = context.get(RequestGuard.TARGET);
+            // A worker thread (blocking route): waiting here holds no event loop.
             ActiveKey key = keys.identify(PresentedKey.find(request.headers(), target),
-                    request.remoteAddress().hostAddress());
+                    request.remoteAddress().hostAddress()).await().indefinitely();
             GatewayKeyView view = GatewayKeyView.of(key.record(), limiter.usage(key.record().connection(), key.id()),
                     defaults);
             request.response()

@@ -96,45 +96,52 @@ class ProxyHandler implements Handler<RoutingContext> {
             if (presented == null && xmlRpc != null) {
                 presented = xmlRpc.keyInFirstParameter();
             }
-            ActiveKey key = authenticate(request, target, presented,
-                    xmlRpc == null ? null : xmlRpc.call().methodName());
             Buffer body = xmlRpc == null ? null : xmlRpc.towardsKeap(presented);
-            Connection connection = connections.find(key.record().connection())
-                    .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
-            limits(key, connection)
-                    .invoke(decision -> {
-                        if (!decision.allowed()) {
-                            throw decision.toException();
-                        }
-                    })
-                    .chain(decision -> credentials.current(connection).map(credential -> new Go(decision, credential, body)))
+            authenticate(request, target, presented, xmlRpc == null ? null : xmlRpc.call().methodName())
+                    .chain(key -> admit(key, body))
                     .subscribe().with(
-                            go -> vertxContext.runOnContext(v -> forward(context, target, connection, go)),
+                            go -> vertxContext.runOnContext(v -> forward(context, target, go.connection(), go)),
                             failure -> vertxContext.runOnContext(v -> fail(context, failure)));
         } catch (GatewayException error) {
             fail(context, error);
         }
     }
 
-    /** The request's key; a failed check is counted against the client's address (key guessing). */
     /** Checks the presented key; a failed check counts towards the address's key-guessing block. */
-    private ActiveKey authenticate(HttpServerRequest request, RequestTarget target, String presented,
+    private Uni<ActiveKey> authenticate(HttpServerRequest request, RequestTarget target, String presented,
             String xmlRpcMethod) {
         String address = request.remoteAddress().hostAddress();
         try {
-            return keys.authenticate(presented, request.method().name(), target.decodedPath(), xmlRpcMethod,
-                    address);
+            return keys.authenticate(presented, request.method().name(), target.decodedPath(), xmlRpcMethod, address)
+                    .onFailure(GatewayException.class)
+                    .transform(refused -> guessing.refused(address, (GatewayException) refused));
         } catch (GatewayException refused) {
             throw guessing.refused(address, refused);
         }
+    }
+
+    /** The key's connection, its limits taken, and the credential to call Keap with. */
+    private Uni<Go> admit(ActiveKey key, Buffer body) {
+        Connection connection = connections.find(key.record().connection())
+                .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
+        return limits(key, connection)
+                .invoke(decision -> {
+                    if (!decision.allowed()) {
+                        throw decision.toException();
+                    }
+                })
+                .chain(decision -> credentials.current(connection)
+                        .map(credential -> new Go(connection, decision, credential, body)));
     }
 
     private Uni<Decision> limits(ActiveKey key, Connection connection) {
         return limitsEnabled ? limiter.acquire(limitRequest(key, connection)) : Uni.createFrom().item(UNLIMITED);
     }
 
-    /** What a request needs once it has passed its limits; {@code body} is a body read already, or null. */
-    private record Go(Decision decision, Credential credential, Buffer body) {
+    /**
+     * What a request needs once it has passed its limits; {@code body} is a body read already, or null.
+     */
+    private record Go(Connection connection, Decision decision, Credential credential, Buffer body) {
     }
 
     private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go) {

@@ -11,9 +11,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A Lua script run by its SHA-1 ({@code EVALSHA}), so each call sends the digest, not the source. When
- * Redis does not know the script yet (a restart, a flush, a fail-over) it is loaded once and the call is
- * repeated.
+ * A Lua script run by its SHA-1 ({@code EVALSHA}), so each call sends the digest, not the source. When the
+ * node that holds the keys does not know the script (a restart, a flush, a fail-over, or on Redis Cluster
+ * any node the script never ran on) the call is repeated as {@code EVAL} with the source. {@code EVAL} is
+ * routed by its keys like {@code EVALSHA} and caches the script on that very node, whereas a
+ * {@code SCRIPT LOAD} would go to an arbitrary node of a cluster and leave the right one without it.
  */
 public final class LuaScript {
 
@@ -37,17 +39,19 @@ public final class LuaScript {
         }
     }
 
-    /** Runs the script with the given keys and arguments. */
+    /**
+     * Runs the script with the given keys and arguments. On Redis Cluster every key must hash to one slot
+     * (give them one hash tag); the client sends the call to the node that owns it.
+     */
     public Uni<Response> run(ReactiveRedisDataSource redis, List<String> keys, List<String> args) {
         return redis.execute("EVALSHA", command(sha, keys, args))
                 .onFailure(LuaScript::isNoScript)
-                .recoverWithUni(() -> redis.execute("SCRIPT", "LOAD", source)
-                        .chain(() -> redis.execute("EVALSHA", command(sha, keys, args))));
+                .recoverWithUni(() -> redis.execute("EVAL", command(source, keys, args)));
     }
 
-    private static String[] command(String sha, List<String> keys, List<String> args) {
+    private static String[] command(String script, List<String> keys, List<String> args) {
         List<String> parts = new ArrayList<>(2 + keys.size() + args.size());
-        parts.add(sha);
+        parts.add(script);
         parts.add(Integer.toString(keys.size()));
         parts.addAll(keys);
         parts.addAll(args);

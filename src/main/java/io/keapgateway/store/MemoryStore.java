@@ -9,6 +9,7 @@ import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** The store of a single replica: everything in this process, lost on restart. */
 final class MemoryStore implements Store {
@@ -22,6 +23,8 @@ final class MemoryStore implements Store {
     private final Map<String, Versioned> versioned = new HashMap<>();
     private final Map<String, Long> counters = new HashMap<>();
     private final Map<String, LinkedList<String>> lists = new HashMap<>();
+    /** The version of each catalog document, by map and field (the documents themselves are in maps). */
+    private final Map<String, Long> catalogVersions = new HashMap<>();
 
     MemoryStore(Clock clock) {
         this.clock = clock;
@@ -48,8 +51,17 @@ final class MemoryStore implements Store {
     }
 
     @Override
-    public synchronized boolean mapPutIfAbsent(String map, String field, String value) {
-        return maps.computeIfAbsent(map, m -> new HashMap<>()).putIfAbsent(field, value) == null;
+    public synchronized OptionalLong catalogPut(String map, String field, long expectedVersion, long version,
+            String document) {
+        String versionKey = map + "\n" + field;
+        boolean present = maps.getOrDefault(map, Map.of()).containsKey(field);
+        long current = present ? catalogVersions.getOrDefault(versionKey, 0L) : ABSENT;
+        if (current != expectedVersion) {
+            return OptionalLong.empty();
+        }
+        maps.computeIfAbsent(map, m -> new HashMap<>()).put(field, document);
+        catalogVersions.put(versionKey, version);
+        return OptionalLong.of(increment(StoreNames.REVISION));
     }
 
     @Override

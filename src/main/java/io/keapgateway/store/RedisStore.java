@@ -9,12 +9,31 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import org.jboss.logging.Logger;
 
-/** The shared store: every replica reads and writes the same Redis. */
+/**
+ * The shared store: every replica reads and writes the same Redis (standalone, Sentinel or Cluster). Every
+ * command names one key, or keys of one hash tag ({@link StoreNames}), so each runs on Redis Cluster too.
+ */
 final class RedisStore implements Store {
 
+    private static final Logger LOG = Logger.getLogger(RedisStore.class);
     /** Longest wait for one Redis call; the callers run on worker threads. */
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    // Answers the new revision, or -1 when the stored version is not the expected one. A document that does
+    // not decode counts as version 0, like one written before documents had versions.
+    private static final LuaScript CATALOG_PUT = new LuaScript("""
+            local current = redis.call('HGET', KEYS[1], ARGV[1])
+            local version = -1
+            if current then
+              local ok, document = pcall(cjson.decode, current)
+              version = ok and type(document) == 'table' and tonumber(document['version']) or 0
+            end
+            if version ~= tonumber(ARGV[2]) then return -1 end
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+            return redis.call('INCR', KEYS[2])""");
 
     private static final LuaScript DELETE_IF_EQUALS = new LuaScript("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -82,8 +101,34 @@ final class RedisStore implements Store {
     }
 
     @Override
-    public boolean mapPutIfAbsent(String map, String field, String value) {
-        return await(redis.hash(String.class).hsetnx(key(map), field, value));
+    public OptionalLong catalogPut(String map, String field, long expectedVersion, long version, String document) {
+        List<String> args = List.of(field, Long.toString(expectedVersion), document);
+        long revision = await(CATALOG_PUT.run(redis, List.of(key(map), key(StoreNames.REVISION)), args)).toLong();
+        return revision < 0 ? OptionalLong.empty() : OptionalLong.of(revision);
+    }
+
+    /**
+     * Copies the catalog of a store written before the catalog had a hash tag into its tagged names. Only
+     * documents not there yet are copied; the old names are left for replicas of the previous version that
+     * still run during a rolling deploy.
+     */
+    void adoptLegacyCatalog() {
+        int adopted = adoptLegacyMap(StoreNames.LEGACY_KEYS, StoreNames.KEYS)
+                + adoptLegacyMap(StoreNames.LEGACY_CONNECTIONS, StoreNames.CONNECTIONS);
+        if (adopted > 0) {
+            increment(StoreNames.REVISION);
+            LOG.infof("Adopted %d key and connection documents from the previous layout of the store", adopted);
+        }
+    }
+
+    private int adoptLegacyMap(String legacy, String current) {
+        int adopted = 0;
+        for (Map.Entry<String, String> entry : mapEntries(legacy).entrySet()) {
+            if (await(redis.hash(String.class).hsetnx(key(current), entry.getKey(), entry.getValue()))) {
+                adopted++;
+            }
+        }
+        return adopted;
     }
 
     @Override
@@ -176,6 +221,10 @@ final class RedisStore implements Store {
     }
 
     private static <T> T await(Uni<T> call) {
-        return call.await().atMost(TIMEOUT);
+        try {
+            return call.await().atMost(TIMEOUT);
+        } catch (RuntimeException e) {
+            throw new StoreUnavailable(e);
+        }
     }
 }

@@ -4,13 +4,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The few storage operations the gateway needs, implemented over Redis (shared by replicas) and in memory
  * (one replica). Names are logical ({@code keys}, {@code token:default}); the Redis store adds the prefix.
- * Calls block: use them from worker threads, scheduled jobs and start-up, never on the event loop.
+ * Calls block: use them from worker threads, scheduled jobs and start-up, never on the event loop. A store
+ * that does not answer throws {@link StoreUnavailable}.
  */
 public interface Store {
+
+    /** The version a catalog write expects when the document must not exist yet. */
+    long ABSENT = -1;
 
     /** One field of a map of documents. */
     Optional<String> mapGet(String map, String field);
@@ -24,8 +29,16 @@ public interface Store {
     /** Sets several fields of a map at once. */
     void mapPutAll(String map, Map<String, String> fields);
 
-    /** Sets one field of a map only if it is not set; true if set. */
-    boolean mapPutIfAbsent(String map, String field, String value);
+    /**
+     * Writes one document of a catalog map ({@link StoreNames#KEYS}, {@link StoreNames#CONNECTIONS}) only
+     * while the stored one is at {@code expectedVersion} ({@link #ABSENT}: no document), and bumps
+     * {@link StoreNames#REVISION} in the same atomic step. A document's version is its top-level
+     * {@code version} member (0 when missing: written before documents had versions).
+     *
+     * @param version the version of {@code document} itself
+     * @return the new revision, or empty when another write changed the document first (nothing written)
+     */
+    OptionalLong catalogPut(String map, String field, long expectedVersion, long version, String document);
 
     /** Removes one field; true if it was there. */
     boolean mapRemove(String map, String field);

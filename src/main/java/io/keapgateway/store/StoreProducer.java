@@ -22,7 +22,13 @@ public class StoreProducer {
             LOG.warn("Using the in-memory store: data is lost on restart and cannot be shared by replicas");
             return new MemoryStore(clock);
         }
-        return new RedisStore(redis.get(), config.redisPrefix());
+        RedisStore store = new RedisStore(redis.get(), config.redisPrefix());
+        try {
+            store.adoptLegacyCatalog();
+        } catch (StoreUnavailable e) {
+            LOG.warnf("Could not look for documents in the store's previous layout: %s", e.getMessage());
+        }
+        return store;
     }
 
     /** The one clock of the gateway; tests may replace it. */

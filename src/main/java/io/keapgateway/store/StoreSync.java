@@ -20,12 +20,15 @@ import org.jboss.logging.Logger;
  * <p>A counter that goes backwards means the store lost its data (Redis flushed, or restarted without
  * persistence, or failed over to an empty replica). Then {@link StoreLost} is fired first, so that every
  * cache writes back what it still holds, and the shared state survives as long as one replica runs.
+ *
+ * <p>A revision counts as seen only once every cache reloaded it: a reload that fails (Redis timing out or
+ * failing over half-way) is tried again at the next poll, so no change, a revocation least of all, is
+ * skipped for good.
  */
 @ApplicationScoped
 public class StoreSync {
 
     private static final Logger LOG = Logger.getLogger(StoreSync.class);
-    private static final String REVISION = "revision";
 
     private final Store store;
     private final Event<StoreChanged> changed;
@@ -59,13 +62,29 @@ public class StoreSync {
 
     /** Announces a change made by this replica: reloads here now, and on the others at their next poll. */
     public synchronized void announce() {
-        seen = store.increment(REVISION);
-        changed.fire(new StoreChanged(seen));
+        changed(store.increment(StoreNames.REVISION));
+    }
+
+    /**
+     * Reloads after a change this replica made that already bumped the revision to {@code revision}. The
+     * change is durable by then: a reload failing here is logged and tried again at the next poll.
+     */
+    public synchronized void changed(long revision) {
+        try {
+            reload(revision);
+        } catch (RuntimeException e) {
+            LOG.warnf("Reload after a change failed (%s); the next poll tries again", e.getMessage());
+        }
+    }
+
+    private void reload(long revision) {
+        changed.fire(new StoreChanged(revision));
+        seen = revision;
     }
 
     synchronized void poll() {
         try {
-            long revision = store.counter(REVISION);
+            long revision = store.counter(StoreNames.REVISION);
             if (failing) {
                 LOG.info("The store answers again");
                 failing = false;
@@ -76,8 +95,7 @@ public class StoreSync {
                 lost.fire(new StoreLost());
                 announce();
             } else if (revision != seen) {
-                seen = revision;
-                changed.fire(new StoreChanged(revision));
+                reload(revision);
             }
         } catch (RuntimeException e) {
             if (!failing) {

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Two replicas of the packaged gateway sharing one Redis hold a Keap connection's limits together
@@ -27,37 +28,44 @@ import org.junit.jupiter.api.Test;
  * its own, so limiter state never carries over and what Keap received is told apart; the replicas and their
  * Redis prefix are shared by the class and removed after it.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // so that a subclass can start the replicas on another Redis
 class SharedLimitsIT {
 
     /** The connection's pace, set through the environment as an operator would. */
     private static final int RATE = 5;
     private static final int BURST = 5;
     private static final String SHARED_POLICY = "\"connection\";q=" + BURST + ";w=1";
-    private static final int REDIS_PORT = 6379;
+    /** A port of the Redis the replicas use (a subclass may start another one). */
+    static int redisPort = 6379;
 
-    private static FakeKeap keap;
-    private static String prefix;
-    private static ReplicaPair replicas;
+    static FakeKeap keap;
+    static String prefix;
+    static ReplicaPair replicas;
 
     @BeforeAll
-    static void startReplicas() throws Exception {
+    void startReplicas() throws Exception {
+        replicas = ReplicaPair.start(environment());
+    }
+
+    /** Starts the fake Keap; answers the replicas' environment. */
+    static Map<String, String> environment() {
         keap = FakeKeap.start();
         prefix = ReplicaPair.uniquePrefix();
         Map<String, String> env = GatewayProcess.environment(keap.baseUrl(), prefix);
         env.put("KEAP_GATEWAY_LIMITS_CONNECTION_RATE", Integer.toString(RATE));
         env.put("KEAP_GATEWAY_LIMITS_CONNECTION_BURST", Integer.toString(BURST));
-        replicas = ReplicaPair.start(env);
+        return env;
     }
 
     @AfterAll
-    static void stopReplicas() throws Exception {
+    void stopReplicas() throws Exception {
         try {
             if (replicas != null) {
                 replicas.close();
             }
         } finally {
             keap.close();
-            try (RedisPeek redis = new RedisPeek(REDIS_PORT)) {
+            try (RedisPeek redis = new RedisPeek(redisPort)) {
                 redis.deleteAll(prefix);
                 redis.deleteAll("{" + prefix); // the limiter's hash-tagged keys
             }
@@ -66,7 +74,7 @@ class SharedLimitsIT {
 
     @Test
     void twoReplicasHammeredTogetherForwardNoMoreThanTheConnectionsSharedLimit() throws Exception {
-        SharedDecisions.retryWhileDecidedLocally(REDIS_PORT, replicas::awaitShared, () -> {
+        SharedDecisions.retryWhileDecidedLocally(redisPort, replicas::awaitShared, () -> {
             Issued key = issueToBoth("hammer");
 
             Hammer.Result result = Hammer.run(Duration.ofSeconds(3), key.key(), replicas.a.url(), replicas.b.url());
@@ -91,7 +99,7 @@ class SharedLimitsIT {
 
     @Test
     void deniedRequestsTakeNothingFromTheConnectionsSharedLimit() throws Exception {
-        SharedDecisions.retryWhileDecidedLocally(REDIS_PORT, replicas::awaitShared, () -> {
+        SharedDecisions.retryWhileDecidedLocally(redisPort, replicas::awaitShared, () -> {
             Issued other = issueToBoth("free-denials");
             Issued usedUp = replicas.anotherKeyToBoth(other, ",\"daily_quota\":1");
 
@@ -119,7 +127,7 @@ class SharedLimitsIT {
 
     @Test
     void keapsTooManyRequestsSeenByOneReplicaStopsTheOtherUntilTheWindowHasPassed() throws Exception {
-        SharedDecisions.retryWhileDecidedLocally(REDIS_PORT, replicas::awaitShared, () -> {
+        SharedDecisions.retryWhileDecidedLocally(redisPort, replicas::awaitShared, () -> {
             Issued key = issueToBoth("keap-429");
             keap.rejectNextWith429(1);
 

@@ -1,5 +1,6 @@
 package io.keapgateway.limits;
 
+import io.keapgateway.store.StoreNames;
 import io.keapgateway.testsupport.TestRun;
 import io.keapgateway.testsupport.Admin;
 import io.keapgateway.testsupport.FakeKeap;
@@ -94,12 +95,12 @@ final class TestConnections {
     void removeAll() throws IOException {
         try (RedisPeek redis = new RedisPeek(REDIS_PORT)) {
             for (String name : made) {
-                redis.call("HDEL", PREFIX + "connections", name);
+                redis.call("HDEL", PREFIX + StoreNames.CONNECTIONS, name);
             }
             String tag = "{" + PREFIX + "c:";
             for (String key : redis.keys(tag + NAME_PREFIX)) {
                 String name = key.substring(tag.length(), key.indexOf('}'));
-                if (Long.valueOf(0).equals(redis.call("HEXISTS", PREFIX + "connections", name))) {
+                if (Long.valueOf(0).equals(redis.call("HEXISTS", PREFIX + StoreNames.CONNECTIONS, name))) {
                     redis.call("DEL", key);
                 }
             }

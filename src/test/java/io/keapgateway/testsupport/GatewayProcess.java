@@ -54,7 +54,12 @@ public final class GatewayProcess implements AutoCloseable {
     /** Starts a replica and waits until it is live. */
     public static GatewayProcess start(Map<String, String> environment) throws IOException, InterruptedException {
         GatewayProcess gateway = launch(environment);
-        gateway.awaitLive(Duration.ofSeconds(150)); // several replicas starting at once on a loaded machine
+        try {
+            gateway.awaitLive(Duration.ofSeconds(150)); // several replicas starting at once on a loaded machine
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            gateway.kill(); // a replica that never became live must not outlive the test
+            throw e;
+        }
         return gateway;
     }
 

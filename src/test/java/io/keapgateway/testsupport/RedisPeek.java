@@ -30,8 +30,26 @@ public final class RedisPeek implements AutoCloseable {
         return new RedisPeek(6379);
     }
 
-    /** Runs one command; answers a String, Long, List or null. */
+    /**
+     * Runs one command; answers a String, Long, List or null. On a Redis Cluster node, a command for a key
+     * that another node owns is sent on to that node ({@code MOVED}).
+     */
     public Object call(String... command) throws IOException {
+        try {
+            return send(command);
+        } catch (IOException e) {
+            String moved = "Redis error: MOVED ";
+            if (e.getMessage() == null || !e.getMessage().startsWith(moved)) {
+                throw e;
+            }
+            String address = e.getMessage().substring(e.getMessage().lastIndexOf(' ') + 1);
+            try (RedisPeek owner = new RedisPeek(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)))) {
+                return owner.send(command);
+            }
+        }
+    }
+
+    private Object send(String... command) throws IOException {
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(("*" + command.length + "\r\n").getBytes(StandardCharsets.UTF_8));
         for (String part : command) {

@@ -1,5 +1,6 @@
 package io.keapgateway.token;
 
+import io.keapgateway.store.StoreNames;
 import io.keapgateway.testsupport.TestRun;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -61,7 +62,7 @@ abstract class OAuthConnectionTestBase {
     @AfterEach
     void removeConnection() {
         admin().delete("/admin/connections/" + name + "/tokens");
-        redis.hdel(PREFIX + "connections", name);
+        redis.hdel(PREFIX + StoreNames.CONNECTIONS, name);
         redis.hdel(PREFIX + "token-errors", name);
     }
 

@@ -1,0 +1,101 @@
+package io.keapgateway.auth;
+
+import io.keapgateway.config.GatewayConfig;
+import io.keapgateway.store.Documents;
+import io.keapgateway.store.Store;
+import io.keapgateway.store.StoreNames;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Finds the key of a well-formed id: in memory ({@link KeyRegistry}), or else by reading that one key from
+ * the store, so that a key made or rotated on another replica a moment ago works here at its very first
+ * request. Reads are single-flight per id (one in flight, every caller waits for it), and an id the store
+ * does not know is remembered for {@code keap-gateway.keys.unknown-id-window}, so that guessing ids costs
+ * Redis at most one read per id and window.
+ */
+@ApplicationScoped
+class KeyLookup {
+
+    private static final Logger LOG = Logger.getLogger(KeyLookup.class);
+    /** Most unknown ids remembered; past it the memory is cleared (a flood of guesses costs reads, not heap). */
+    private static final int MAX_UNKNOWN = 10_000;
+
+    private final KeyRegistry registry;
+    private final Store store;
+    private final Documents documents;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final Duration unknownWindow;
+    private final Map<String, CompletableFuture<Optional<ActiveKey>>> reading = new ConcurrentHashMap<>();
+    private final Map<String, Instant> unknownUntil = new ConcurrentHashMap<>();
+
+    KeyLookup(KeyRegistry registry, Store store, Documents documents, Vertx vertx, Clock clock,
+            GatewayConfig config) {
+        this.registry = registry;
+        this.store = store;
+        this.documents = documents;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.unknownWindow = config.keys().unknownIdWindow();
+    }
+
+    /** The key of {@code id}, or empty when there is none (or the store cannot tell now). */
+    Uni<Optional<ActiveKey>> find(String id) {
+        Optional<ActiveKey> known = registry.find(id);
+        if (known.isPresent()) {
+            return Uni.createFrom().item(known);
+        }
+        Instant until = unknownUntil.get(id);
+        if (until != null && until.isAfter(clock.instant())) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        Uni<Optional<ActiveKey>> read = Uni.createFrom().completionStage(reading(id));
+        Context caller = Vertx.currentContext();
+        return caller == null ? read : read.emitOn(task -> caller.runOnContext(v -> task.run()));
+    }
+
+    private CompletableFuture<Optional<ActiveKey>> reading(String id) {
+        CompletableFuture<Optional<ActiveKey>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<ActiveKey>> running = reading.putIfAbsent(id, mine);
+        if (running != null) {
+            return running;
+        }
+        vertx.executeBlocking(() -> read(id), false).onComplete(result -> {
+            reading.remove(id);
+            mine.complete(result.succeeded() ? result.result() : Optional.empty());
+        });
+        return mine;
+    }
+
+    // On a worker thread: the store blocks.
+    private Optional<ActiveKey> read(String id) {
+        try {
+            Optional<ActiveKey> key = store.mapGet(StoreNames.KEYS, id)
+                    .map(document -> ActiveKey.of(documents.read(document, KeyRecord.class)));
+            key.ifPresentOrElse(registry::remember, () -> rememberUnknown(id));
+            return key;
+        } catch (RuntimeException e) {
+            // Not remembered as unknown: the store could not tell. The key is refused for now.
+            LOG.debugf("Key %s could not be read from the store: %s", id, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void rememberUnknown(String id) {
+        if (unknownUntil.size() >= MAX_UNKNOWN) {
+            unknownUntil.clear();
+        }
+        unknownUntil.put(id, clock.instant().plus(unknownWindow));
+    }
+}

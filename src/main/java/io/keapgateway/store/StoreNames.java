@@ -1,0 +1,24 @@
+package io.keapgateway.store;
+
+/**
+ * The names of the store's documents, built here and nowhere else (the Redis store puts its prefix in front
+ * of each). The catalog (keys, connections and the revision counter that announces their changes) shares
+ * the hash tag {@code {catalog}}, so that one script can change a document and bump the revision in one
+ * atomic step, on Redis Cluster too. Names without a tag are only ever touched one at a time.
+ */
+public final class StoreNames {
+
+    /** The map of key documents, by key id. */
+    public static final String KEYS = "{catalog}:keys";
+    /** The map of connection documents, by connection name. */
+    public static final String CONNECTIONS = "{catalog}:connections";
+    /** The counter bumped by every change of the catalog; replicas poll it. */
+    public static final String REVISION = "{catalog}:revision";
+
+    /** Where the catalog lived before it had a hash tag; read once, to carry an older store over. */
+    static final String LEGACY_KEYS = "keys";
+    static final String LEGACY_CONNECTIONS = "connections";
+
+    private StoreNames() {
+    }
+}
