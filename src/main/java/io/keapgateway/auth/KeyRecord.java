@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * A gateway key as stored: its public fields plus the HMAC of its secret (and, during a rotation's grace
- * period, of the previous secret). The secret itself is never stored.
+ * period, of the previous secret). The secret itself is never stored. {@code maxConcurrent} is the key's
+ * own cap on requests in flight per replica (null: {@code keap-gateway.limits.key.max-concurrent}).
  */
 @RegisterForReflection
 public record KeyRecord(
@@ -23,7 +24,8 @@ public record KeyRecord(
         Instant revokedAt,
         String secretHash,
         String previousSecretHash,
-        Instant previousSecretValidUntil) {
+        Instant previousSecretValidUntil,
+        Integer maxConcurrent) {
 
     /** A key's own rate limit. */
     @RegisterForReflection
@@ -44,12 +46,12 @@ public record KeyRecord(
     /** This record with a new secret; the old one stays valid until {@code graceUntil} (or not at all if null). */
     public KeyRecord withSecret(String newHash, Instant graceUntil) {
         return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
-                createdAt, revokedAt, newHash, graceUntil == null ? null : secretHash, graceUntil);
+                createdAt, revokedAt, newHash, graceUntil == null ? null : secretHash, graceUntil, maxConcurrent);
     }
 
     /** This record, revoked at {@code when}. */
     public KeyRecord revoked(Instant when) {
         return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
-                createdAt, when, secretHash, previousSecretHash, previousSecretValidUntil);
+                createdAt, when, secretHash, previousSecretHash, previousSecretValidUntil, maxConcurrent);
     }
 }

@@ -55,7 +55,7 @@ public class KeyService {
         String id = KeyFormat.newId(random);
         String secret = KeyFormat.newSecret(random);
         KeyRecord record = apply(fields, new KeyRecord(id, null, null, null, null, null, null, null, null,
-                clock.instant(), null, pepper.hex(secret), null, null));
+                clock.instant(), null, pepper.hex(secret), null, null, null));
         save(record);
         audit.record(actor, "key.create", id, "name=" + record.name() + " connection=" + record.connection());
         return new Issued(record, KeyFormat.compose(id, secret));
@@ -108,7 +108,8 @@ public class KeyService {
     private static KeyRecord apply(KeyFields fields, KeyRecord base) {
         return new KeyRecord(base.id(), fields.name(), fields.connection(), fields.scopes(), fields.rate(),
                 fields.dailyQuota(), fields.priority(), fields.expiresAt(), fields.allowedIps(), base.createdAt(),
-                base.revokedAt(), base.secretHash(), base.previousSecretHash(), base.previousSecretValidUntil());
+                base.revokedAt(), base.secretHash(), base.previousSecretHash(), base.previousSecretValidUntil(),
+                fields.maxConcurrent());
     }
 
     private void save(KeyRecord record) {

@@ -15,6 +15,8 @@ import io.keapgateway.error.ProblemResponses;
 import io.keapgateway.ratelimit.Decision;
 import io.keapgateway.ratelimit.LimitRequest;
 import io.keapgateway.ratelimit.RateLimiter;
+import io.keapgateway.resilience.Admission;
+import io.keapgateway.resilience.UpstreamGuards;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -27,8 +29,9 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * The proxy pipeline, top to bottom: check the path, identify the key, check its scope, take the limits,
- * get the credential, forward, stream back. The client's body stays paused until Keap is being called.
+ * The proxy pipeline, top to bottom: check the path, identify the key, check its scope, take its places in
+ * flight (key cap, circuit breaker, bulkhead), take the limits, get the credential, forward, stream back. The
+ * client's body stays paused until Keap is being called; the places are given back when the exchange ends.
  */
 @ApplicationScoped
 class ProxyHandler implements Handler<RoutingContext> {
@@ -40,6 +43,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final Credentials credentials;
     private final Forwarder forwarder;
     private final RateLimiter limiter;
+    private final UpstreamGuards guards;
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
@@ -48,12 +52,13 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
     ProxyHandler(KeyAuthenticator keys, ConnectionRegistry connections, Credentials credentials,
-            Forwarder forwarder, RateLimiter limiter, GatewayConfig config) {
+            Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, GatewayConfig config) {
         this.keys = keys;
         this.connections = connections;
         this.credentials = credentials;
         this.forwarder = forwarder;
         this.limiter = limiter;
+        this.guards = guards;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
@@ -73,6 +78,8 @@ class ProxyHandler implements Handler<RoutingContext> {
                     request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
             Connection connection = connections.find(key.record().connection())
                     .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
+            Admission admission = guards.admit(key.id(), key.record().maxConcurrent(), connection.name());
+            context.addEndHandler(ended -> admission.release());
             limits(key, connection)
                     .invoke(decision -> {
                         if (!decision.allowed()) {
@@ -81,7 +88,7 @@ class ProxyHandler implements Handler<RoutingContext> {
                     })
                     .chain(decision -> credentials.current(connection).map(credential -> new Go(decision, credential)))
                     .subscribe().with(
-                            go -> vertxContext.runOnContext(v -> forward(context, target, connection, go)),
+                            go -> vertxContext.runOnContext(v -> forward(context, target, connection, go, admission)),
                             failure -> vertxContext.runOnContext(v -> fail(context, failure)));
         } catch (GatewayException error) {
             fail(context, error);
@@ -96,8 +103,15 @@ class ProxyHandler implements Handler<RoutingContext> {
     private record Go(Decision decision, Credential credential) {
     }
 
-    private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go) {
+    private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go,
+            Admission admission) {
         HttpServerRequest request = context.request();
+        try {
+            admission.board();
+        } catch (GatewayException full) {
+            fail(context, full);
+            return;
+        }
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
         String requestId = context.get(RequestGuard.REQUEST_ID);
@@ -105,9 +119,25 @@ class ProxyHandler implements Handler<RoutingContext> {
                 ? Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId)
                 : forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
         answer.onSuccess(keap -> {
+            admission.keapAnswered(keap.response().statusCode());
             limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
-            forwarder.relay(keap, request.response(), limitHeaders);
-        }).onFailure(failure -> fail(context, failure));
+            if (request.response().closed()) {
+                keap.response().request().reset(); // the client went away while Keap was working
+                return;
+            }
+            forwarder.relay(keap, context, limitHeaders);
+        }).onFailure(failure -> {
+            if (keapFailed(failure)) {
+                admission.keapFailed();
+            }
+            fail(context, failure);
+        });
+    }
+
+    /** Whether a failed exchange tells that Keap is failing (not the client, nor a gateway limit). */
+    private static boolean keapFailed(Throwable failure) {
+        GatewayException error = Forwarder.translate(failure);
+        return error.code() == ErrorCode.UPSTREAM_TIMEOUT || error.code() == ErrorCode.UPSTREAM_UNAVAILABLE;
     }
 
     private static LimitRequest limitRequest(ActiveKey key, Connection connection) {

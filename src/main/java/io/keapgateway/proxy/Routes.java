@@ -18,6 +18,7 @@ class Routes {
 
     void register(@Observes Router router, ProxyHandler proxy, GatewayConfig config) {
         router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue()));
+        router.route().order(-950).handler(new AddressConnections(config.proxy().maxConnectionsPerAddress()));
         router.route("/crm/*").order(-900).handler(proxy);
         router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));
         // The router itself fails a request whose path it cannot decode, before any handler runs.
