@@ -107,6 +107,11 @@ public final class GatewayProcess implements AutoCloseable {
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
+    /** Sends SIGTERM, as Kubernetes does on a rollout, and returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
     /** Ends the replica abruptly, as a crash or an OOM kill would. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
