@@ -123,13 +123,6 @@ public interface GatewayConfig {
         int maxInFlight();
 
         /**
-         * How many times a request that could not reach Keap at all is tried again: only idempotent methods
-         * without a body, only when no byte was sent, and only within the response timeout of the first try.
-         */
-        @WithDefault("1")
-        int retries();
-
-        /**
          * Most connections one client address (the TCP peer, not a forwarded header) holds open on the main
          * port, counted from their first request; one more is answered 429 and closed. Behind a load balancer
          * every client shares its address: size this for the balancer's connection pool.

@@ -17,33 +17,27 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 /**
  * Sends one request to Keap and relays its answer, streaming both bodies with back-pressure. A pooled
  * connection to Keap is taken only once the client's body flows (or at once when there is none), and the
- * wait for one is bounded; a failure on either side resets the other. A request that could not reach Keap
- * at all is tried again only when that is safe: an idempotent method, no body, nothing sent, time left.
+ * wait for one is bounded; a failure on either side resets the other. Nothing is sent twice here (the
+ * one replay, after a 401, is {@link Replay}'s).
  */
 @ApplicationScoped
 class Forwarder {
-
-    /** Methods that mean the same when sent twice (RFC 9110 section 9.2.2). */
-    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
 
     private final Upstream upstream;
     private final Vertx vertx;
     private final ClientBody bodies;
     private final long clientIdleMillis;
-    private final int retries;
 
     Forwarder(Upstream upstream, Vertx vertx, GatewayConfig config) {
         this.upstream = upstream;
         this.vertx = vertx;
         this.clientIdleMillis = config.proxy().clientIdleTimeout().toMillis();
         this.bodies = new ClientBody(vertx, clientIdleMillis);
-        this.retries = config.proxy().retries();
     }
 
     /**
@@ -66,24 +60,11 @@ class Forwarder {
                 return answer.future();
             }));
         }
-        boolean retriable = IDEMPOTENT.contains(client.method().name()) && (buffered == null || buffered.length() == 0);
-        long deadline = System.nanoTime() + upstream.responseTimeoutMillis() * 1_000_000;
-        return sendWhole(options, buffered, retriable ? retries : 0, deadline);
-    }
-
-    /** Sends a request whose body (if any) is in memory; tries again after a failure to reach Keap while allowed. */
-    private Future<HttpClientResponse> sendWhole(RequestOptions options, Buffer body, int triesLeft, long deadline) {
-        Future<HttpClientResponse> sent = open(options).compose(toKeap -> {
+        return open(options).compose(toKeap -> {
             Promise<HttpClientResponse> answer = answer(toKeap);
-            (body == null ? toKeap.end() : toKeap.end(body)).onSuccess(v -> armResponseTimeout(toKeap));
+            (buffered == null ? toKeap.end() : toKeap.end(buffered)).onSuccess(v -> armResponseTimeout(toKeap));
             return answer.future();
         });
-        if (triesLeft == 0) {
-            return sent;
-        }
-        return sent.recover(failure -> unreached(failure) && System.nanoTime() < deadline
-                ? sendWhole(options, body, triesLeft - 1, deadline)
-                : Future.failedFuture(failure));
     }
 
     /** A pooled connection to Keap, waited for at most the pool-wait timeout. */
@@ -91,7 +72,7 @@ class Forwarder {
         return upstream.client().request(options).recover(failure -> Future.failedFuture(failure instanceof TimeoutException
                 ? new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, 503,
                         "No connection to Keap became free in time.", Map.of("Retry-After", "1"))
-                : new Unreached(failure)));
+                : failure));
     }
 
     private static Promise<HttpClientResponse> answer(HttpClientRequest toKeap) {
@@ -167,11 +148,6 @@ class Forwarder {
                 && !"HEAD".equals(response.request().getMethod().name());
     }
 
-    /** Whether Keap never got the request: the connection could not be opened. */
-    private static boolean unreached(Throwable failure) {
-        return failure instanceof Unreached;
-    }
-
     /** Maps transport failures to the gateway's errors; the cause is not shown to the client. */
     static GatewayException translate(Throwable failure) {
         if (failure instanceof GatewayException known) {
@@ -181,12 +157,5 @@ class Forwarder {
             return new GatewayException(ErrorCode.UPSTREAM_TIMEOUT, "Keap did not answer in time.");
         }
         return new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, "Keap could not be reached.");
-    }
-
-    /** A connection to Keap could not be opened: nothing was sent. */
-    private static final class Unreached extends RuntimeException {
-        Unreached(Throwable cause) {
-            super(cause.toString(), cause, false, false);
-        }
     }
 }

@@ -18,13 +18,16 @@ import org.junit.jupiter.api.Test;
 /**
  * Keap failing or hanging, against the packaged gateway: the circuit breaker answers locally while Keap
  * fails and lets a probe through once its open time is over; the bulkhead keeps at most N requests waiting
- * on a hanging Keap and refuses the rest at once, while health and admin keep answering.
+ * on a hanging Keap and refuses the rest at once, a request finding no free pooled connection gives up
+ * after the pool wait, and health and admin keep answering meanwhile.
  */
 class KeapFailingIT {
 
     private static final String CONTACTS = "/crm/rest/v1/contacts";
     private static final int THRESHOLD = 3;
     private static final int MAX_IN_FLIGHT = 4;
+    /** One fewer connections to Keap than requests allowed in flight: the last one waits for the pool. */
+    private static final int POOL = MAX_IN_FLIGHT - 1;
     private static final String STATE = "keap_gateway_circuit_state{connection=\"default\"}";
 
     private static OneReplica replica;
@@ -35,7 +38,9 @@ class KeapFailingIT {
         replica = new OneReplica(Map.of(
                 "KEAP_GATEWAY_BREAKER_FAILURE_THRESHOLD", Integer.toString(THRESHOLD),
                 "KEAP_GATEWAY_BREAKER_OPEN_DURATION", "3s",
-                "KEAP_GATEWAY_PROXY_MAX_IN_FLIGHT", Integer.toString(MAX_IN_FLIGHT)));
+                "KEAP_GATEWAY_PROXY_MAX_IN_FLIGHT", Integer.toString(MAX_IN_FLIGHT),
+                "KEAP_GATEWAY_PROXY_POOL_SIZE", Integer.toString(POOL),
+                "KEAP_GATEWAY_PROXY_POOL_WAIT_TIMEOUT", "1s"));
         key = replica.key("drupal", "");
     }
 
@@ -97,24 +102,33 @@ class KeapFailingIT {
             sent.add(replica.get(CONTACTS + "?i=" + i, key));
         }
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> sent.stream().filter(CompletableFuture::isDone).count() == 6);
-        for (CompletableFuture<HttpResponse<String>> refused : sent.stream().filter(CompletableFuture::isDone).toList()) {
-            assertThat(refused.get().statusCode()).isEqualTo(503);
-            assertThat(refused.get().body()).contains("\"code\":\"upstream_unavailable\"");
-            assertThat(refused.get().headers().firstValue("Retry-After")).isPresent();
+        // 6 beyond the bulkhead, and 1 that found the pool of 3 taken (after the 1 s pool wait).
+        await().atMost(Duration.ofSeconds(30)).until(() -> done(sent).size() == 7);
+        List<String> details = new ArrayList<>();
+        for (HttpResponse<String> refused : done(sent)) {
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).contains("\"code\":\"upstream_unavailable\"");
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            details.add(refused.body());
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> replica.keap.receivedUnder(CONTACTS).size() == MAX_IN_FLIGHT);
+        assertThat(details).filteredOn(body -> body.contains("Too many requests are waiting on Keap")).hasSize(6);
+        assertThat(details).filteredOn(body -> body.contains("No connection to Keap became free in time")).hasSize(1);
+        assertThat(replica.keap.receivedUnder(CONTACTS)).hasSize(POOL);
 
         long start = System.nanoTime();
         assertThat(replica.getNow(replica.gateway.managementUrl() + "/q/health/live").statusCode()).isEqualTo(200);
         assertThat(replica.connectionStatus()).contains("\"circuit\":\"closed\"");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("health and admin answer meanwhile")
                 .isLessThan(Duration.ofSeconds(2));
-        assertThat(sent.stream().filter(CompletableFuture::isDone)).as("the waiting ones still wait").hasSize(6);
+        assertThat(done(sent)).as("the ones sent to Keap still wait").hasSize(7);
 
         replica.keap.release();
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         assertThat(sent.stream().map(CompletableFuture::join).filter(answer -> answer.statusCode() == 200))
-                .hasSize(MAX_IN_FLIGHT);
+                .hasSize(POOL);
+    }
+
+    private static List<HttpResponse<String>> done(List<CompletableFuture<HttpResponse<String>>> sent) {
+        return sent.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join).toList();
     }
 }

@@ -136,15 +136,20 @@ class SlowClientsIT {
     }
 
     /**
-     * The other key's plain GETs are answered within 1 s, three in a row. The machine may be busy for a
-     * moment while the attack starts (the admitted downloads fill their buffers), so the first fast answer
-     * is awaited for up to 20 s; a lasting delay fails the three that follow.
+     * The other key's plain GETs are answered 200, typically within 1 s. With the feature broken they
+     * would queue for the pool to Keap (503 after the 2 s pool wait, or no answer at all). The machine may
+     * be busy for a moment while the attack starts, and other builds share it: the first fast answer is
+     * awaited for up to 20 s, then of five more every one must be 200 within 2 s and the median within 1 s.
      */
     private void assertHonestKeyAnsweredWithinASecond() throws IOException {
         await().atMost(Duration.ofSeconds(20)).until(() -> timedHonestRequest().compareTo(Duration.ofSeconds(1)) < 0);
-        for (int i = 0; i < 3; i++) {
-            assertThat(timedHonestRequest()).isLessThan(Duration.ofSeconds(1));
+        List<Duration> took = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            took.add(timedHonestRequest());
         }
+        took.sort(null);
+        assertThat(took.get(4)).as("slowest of %s", took).isLessThan(Duration.ofSeconds(2));
+        assertThat(took.get(2)).as("median of %s", took).isLessThan(Duration.ofSeconds(1));
     }
 
     /** How long the honest key's plain GET takes, on a connection of its own. */
