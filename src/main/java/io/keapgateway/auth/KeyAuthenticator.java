@@ -31,21 +31,41 @@ public class KeyAuthenticator {
      * @throws GatewayException missing_key, invalid_key, key_revoked, key_expired, ip_denied or scope_denied
      */
     public ActiveKey authenticate(String presented, String method, String path, String clientIp) {
+        ActiveKey key = identify(presented);
+        authorize(key, method, path, clientIp);
+        return key;
+    }
+
+    /**
+     * The key whose secret was presented: the first half of {@link #authenticate}, after which the request
+     * is known to come from that key's holder (so a denial can be shown in the key's activity).
+     *
+     * @throws GatewayException missing_key or invalid_key
+     */
+    public ActiveKey identify(String presented) {
         if (presented == null || presented.isEmpty()) {
             throw new GatewayException(ErrorCode.MISSING_KEY,
                     "Send your gateway key as 'Authorization: Bearer kgw_…' (or X-Api-Key).");
         }
         var parts = KeyFormat.parse(presented).orElseThrow(KeyAuthenticator::invalid);
         ActiveKey key = registry.find(parts.id()).orElseThrow(KeyAuthenticator::invalid);
-        Instant now = clock.instant();
-        if (!secretMatches(key.record(), pepper.hex(parts.secret()), now)) {
+        if (!secretMatches(key.record(), pepper.hex(parts.secret()), clock.instant())) {
             throw invalid();
         }
+        return key;
+    }
+
+    /**
+     * The second half of {@link #authenticate}: may the identified key send this request now.
+     *
+     * @throws GatewayException key_revoked, key_expired, ip_denied or scope_denied
+     */
+    public void authorize(ActiveKey key, String method, String path, String clientIp) {
+        Instant now = clock.instant();
         KeyPolicy.denial(key, method, path, clientIp, now).ifPresent(denial -> {
             throw denial;
         });
         usage.used(key.id(), now);
-        return key;
     }
 
     /** Compares with both the current and (during a rotation's grace) the previous secret, in constant time. */

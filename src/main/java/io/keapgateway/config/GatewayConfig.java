@@ -67,6 +67,9 @@ public interface GatewayConfig {
     /** OAuth token custody. */
     OAuth oauth();
 
+    /** The per-key record of recent proxied requests shown in the console. */
+    Activity activity();
+
     /** The two stores. */
     enum StoreKind {
         /** Real Redis; several replicas share it. */
@@ -174,5 +177,19 @@ public interface GatewayConfig {
         /** How often {@code last_used_at} is written to the store (it is kept in memory in between). */
         @WithDefault("5s")
         Duration lastUsedFlushInterval();
+    }
+
+    /** Per-key activity: the last requests of each key, written to the store in batches. */
+    interface Activity {
+        /**
+         * How often each replica writes the requests it noted to the store. A replica that crashes loses at
+         * most this much of its activity.
+         */
+        @WithDefault("1s")
+        Duration flushInterval();
+
+        /** Most requests noted between two writes (all keys together); beyond it the oldest are dropped. */
+        @WithDefault("20000")
+        int pendingLimit();
     }
 }

@@ -1,5 +1,6 @@
 package io.keapgateway.proxy;
 
+import io.keapgateway.activity.KeyActivity;
 import io.keapgateway.auth.ActiveKey;
 import io.keapgateway.auth.KeyAuthenticator;
 import io.keapgateway.auth.KeyRecord;
@@ -35,11 +36,15 @@ class ProxyHandler implements Handler<RoutingContext> {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
 
+    /** Routing-context key of the milliseconds Keap took to answer (its response head). */
+    private static final String KEAP_LATENCY_MS = "keap-gateway.keap-latency-ms";
+
     private final KeyAuthenticator keys;
     private final ConnectionRegistry connections;
     private final Credentials credentials;
     private final Forwarder forwarder;
     private final RateLimiter limiter;
+    private final KeyActivity activity;
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
@@ -48,12 +53,13 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
     ProxyHandler(KeyAuthenticator keys, ConnectionRegistry connections, Credentials credentials,
-            Forwarder forwarder, RateLimiter limiter, GatewayConfig config) {
+            Forwarder forwarder, RateLimiter limiter, KeyActivity activity, GatewayConfig config) {
         this.keys = keys;
         this.connections = connections;
         this.credentials = credentials;
         this.forwarder = forwarder;
         this.limiter = limiter;
+        this.activity = activity;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
@@ -69,8 +75,9 @@ class ProxyHandler implements Handler<RoutingContext> {
             if (!target.forwardable()) {
                 throw new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway.");
             }
-            ActiveKey key = keys.authenticate(PresentedKey.find(request.headers(), target),
-                    request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
+            ActiveKey key = keys.identify(PresentedKey.find(request.headers(), target));
+            noteInActivity(context, key, target);
+            keys.authorize(key, request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
             Connection connection = connections.find(key.record().connection())
                     .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
             limits(key, connection)
@@ -101,13 +108,22 @@ class ProxyHandler implements Handler<RoutingContext> {
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
         String requestId = context.get(RequestGuard.REQUEST_ID);
+        long sentAt = System.nanoTime();
         Future<KeapAnswer> answer = connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)
                 ? Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId)
                 : forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
         answer.onSuccess(keap -> {
+            context.put(KEAP_LATENCY_MS, (System.nanoTime() - sentAt) / 1_000_000);
             limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
             forwarder.relay(keap, request.response(), limitHeaders);
         }).onFailure(failure -> fail(context, failure));
+    }
+
+    /** Once the response has gone out, the request is noted in the key's activity (allowed or not). */
+    private void noteInActivity(RoutingContext context, ActiveKey key, RequestTarget target) {
+        String method = context.request().method().name();
+        context.addEndHandler(ended -> activity.note(key.id(), method, target.rawPath(),
+                context.response().getStatusCode(), context.get(KEAP_LATENCY_MS)));
     }
 
     private static LimitRequest limitRequest(ActiveKey key, Connection connection) {
