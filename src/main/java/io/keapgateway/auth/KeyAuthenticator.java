@@ -7,7 +7,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
 
-/** Turns the key a client presented into the key it may act as, or the reason it may not. */
+/**
+ * Turns the key a client presented into the key it may act as ({@link #identify}), then says whether it may
+ * send the request ({@link #authorize}), or why not.
+ */
 @ApplicationScoped
 public class KeyAuthenticator {
 
@@ -24,22 +27,10 @@ public class KeyAuthenticator {
     }
 
     /**
-     * Authenticates and authorises one request.
+     * Step one of a request: the key whose secret was presented. After it the request is known to come from
+     * that key's holder (so that a denial can be shown in the key's activity).
      *
      * @param presented the key as sent (null when none was sent)
-     * @param path the decoded request path, without query
-     * @throws GatewayException missing_key, invalid_key, key_revoked, key_expired, ip_denied or scope_denied
-     */
-    public ActiveKey authenticate(String presented, String method, String path, String clientIp) {
-        ActiveKey key = identify(presented);
-        authorize(key, method, path, clientIp);
-        return key;
-    }
-
-    /**
-     * The key whose secret was presented: the first half of {@link #authenticate}, after which the request
-     * is known to come from that key's holder (so a denial can be shown in the key's activity).
-     *
      * @throws GatewayException missing_key or invalid_key
      */
     public ActiveKey identify(String presented) {
@@ -56,8 +47,10 @@ public class KeyAuthenticator {
     }
 
     /**
-     * The second half of {@link #authenticate}: may the identified key send this request now.
+     * Step two: may the identified key send this request now.
      *
+     * @param path the decoded request path, without query
+     * @param clientIp the caller's address
      * @throws GatewayException key_revoked, key_expired, ip_denied or scope_denied
      */
     public void authorize(ActiveKey key, String method, String path, String clientIp) {

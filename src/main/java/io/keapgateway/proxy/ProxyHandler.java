@@ -119,10 +119,14 @@ class ProxyHandler implements Handler<RoutingContext> {
         }).onFailure(failure -> fail(context, failure));
     }
 
-    /** Once the response has gone out, the request is noted in the key's activity (allowed or not). */
+    /**
+     * When the response head goes out (its status known, Keap's latency too), the request is noted in the
+     * key's activity, allowed or not. The head, not the end: a refusal may take the response's own end
+     * handler (to close the connection), and a long download is worth showing before it ends.
+     */
     private void noteInActivity(RoutingContext context, ActiveKey key, RequestTarget target) {
         String method = context.request().method().name();
-        context.addEndHandler(ended -> activity.note(key.id(), method, target.rawPath(),
+        context.addHeadersEndHandler(head -> activity.note(key.id(), method, target.rawPath(),
                 context.response().getStatusCode(), context.get(KEAP_LATENCY_MS)));
     }
 
