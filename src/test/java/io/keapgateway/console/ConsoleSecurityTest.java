@@ -43,6 +43,13 @@ class ConsoleSecurityTest {
     }
 
     @Test
+    void secretFieldsHaveNoNameSoNoFormSubmissionCanPutThemInAUrl() {
+        String page = given().get("/console").then().statusCode(200).extract().asString();
+        assertThat(Pattern.compile("<input[^>]*type=\"password\"[^>]*>").matcher(page).results().map(m -> m.group()))
+                .hasSize(4).noneMatch(input -> input.contains(" name="));
+    }
+
+    @Test
     void servesNoOtherFileUnderTheConsole() {
         given().get("/console/index.html").then().statusCode(404);
         given().get("/console/application.properties").then().statusCode(404);
