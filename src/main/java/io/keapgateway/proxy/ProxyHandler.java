@@ -15,6 +15,8 @@ import io.keapgateway.error.ProblemResponses;
 import io.keapgateway.ratelimit.Decision;
 import io.keapgateway.ratelimit.LimitRequest;
 import io.keapgateway.ratelimit.RateLimiter;
+import io.keapgateway.telemetry.ProxyExchange;
+import io.keapgateway.telemetry.ProxyTelemetry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -40,6 +42,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final Credentials credentials;
     private final Forwarder forwarder;
     private final RateLimiter limiter;
+    private final ProxyTelemetry telemetry;
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
@@ -48,12 +51,13 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
     ProxyHandler(KeyAuthenticator keys, ConnectionRegistry connections, Credentials credentials,
-            Forwarder forwarder, RateLimiter limiter, GatewayConfig config) {
+            Forwarder forwarder, RateLimiter limiter, ProxyTelemetry telemetry, GatewayConfig config) {
         this.keys = keys;
         this.connections = connections;
         this.credentials = credentials;
         this.forwarder = forwarder;
         this.limiter = limiter;
+        this.telemetry = telemetry;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
@@ -64,6 +68,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         HttpServerRequest request = context.request();
         request.pause();
         RequestTarget target = context.get(RequestGuard.TARGET);
+        ProxyExchange exchange = telemetry.begin(context, context.get(RequestGuard.REQUEST_ID), target.decodedPath());
         Context vertxContext = Vertx.currentContext();
         try {
             if (!target.forwardable()) {
@@ -71,10 +76,12 @@ class ProxyHandler implements Handler<RoutingContext> {
             }
             ActiveKey key = keys.authenticate(PresentedKey.find(request.headers(), target),
                     request.method().name(), target.decodedPath(), request.remoteAddress().hostAddress());
+            exchange.identified(key.record().id(), key.record().connection());
             Connection connection = connections.find(key.record().connection())
                     .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
             limits(key, connection)
                     .invoke(decision -> {
+                        telemetry.decided(decision);
                         if (!decision.allowed()) {
                             throw decision.toException();
                         }
@@ -101,10 +108,12 @@ class ProxyHandler implements Handler<RoutingContext> {
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
         String requestId = context.get(RequestGuard.REQUEST_ID);
+        ProxyExchange exchange = ProxyTelemetry.of(context);
+        exchange.sendingUpstream();
         Future<KeapAnswer> answer = connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)
                 ? Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId)
                 : forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
-        answer.onSuccess(keap -> {
+        answer.onComplete(ended -> telemetry.upstreamEnded(exchange)).onSuccess(keap -> {
             limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
             forwarder.relay(keap, request.response(), limitHeaders);
         }).onFailure(failure -> fail(context, failure));

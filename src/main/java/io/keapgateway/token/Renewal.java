@@ -204,7 +204,7 @@ class Renewal {
         String why = failure instanceof TokenEndpointException refused ? refused.getMessage()
                 : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         vault.recordError(name, why);
-        LOG.warnf("Refreshing the Keap token of connection %s failed: %s", name, why);
+        events.refreshFailed(name, why);
         if (failure instanceof TokenEndpointException refused && !refused.temporary()) {
             String hint = refused.invalidClient()
                     ? " Check its client_id and client_secret (PUT /admin/connections/" + name + ")." : "";
