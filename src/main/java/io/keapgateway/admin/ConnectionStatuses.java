@@ -4,6 +4,7 @@ import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.Mode;
 import io.keapgateway.ratelimit.KeapQuota;
 import io.keapgateway.ratelimit.RateLimiter;
+import io.keapgateway.resilience.UpstreamGuards;
 import io.keapgateway.token.TokenCustody;
 import io.keapgateway.token.TokenStatus;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,10 +15,12 @@ class ConnectionStatuses {
 
     private final TokenCustody custody;
     private final RateLimiter limiter;
+    private final UpstreamGuards guards;
 
-    ConnectionStatuses(TokenCustody custody, RateLimiter limiter) {
+    ConnectionStatuses(TokenCustody custody, RateLimiter limiter, UpstreamGuards guards) {
         this.custody = custody;
         this.limiter = limiter;
+        this.guards = guards;
     }
 
     ConnectionView of(Connection connection) {
@@ -25,11 +28,12 @@ class ConnectionStatuses {
         if (connection.mode() == Mode.oauth) {
             TokenStatus tokens = custody.status(connection.name());
             return new ConnectionView(connection.name(), connection.mode().name(), tokens.status(), tokens.tenant(),
-                    tokens.accessTokenExpiresAt(), tokens.lastRefreshAt(), tokens.lastRefreshError(), quota);
+                    tokens.accessTokenExpiresAt(), tokens.lastRefreshAt(), tokens.lastRefreshError(), quota,
+                    guards.circuitState(connection.name()));
         }
         boolean usable = connection.apiKey() != null;
         // An api key names no tenant; Keap's x-keap-tenant-id header does, once a call has been made.
         return new ConnectionView(connection.name(), connection.mode().name(), usable ? "connected" : "disconnected",
-                quota == null ? null : quota.tenantId(), null, null, null, quota);
+                quota == null ? null : quota.tenantId(), null, null, null, quota, guards.circuitState(connection.name()));
     }
 }

@@ -4,8 +4,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.keapgateway.ratelimit.KeapQuota;
 import java.time.Instant;
 
-/** A connection's status as the admin API shows it; never a token or secret. */
+/**
+ * A connection's status as the admin API shows it; never a token or secret. {@code circuit} is this
+ * replica's circuit breaker toward Keap for the connection: {@code closed}, {@code open} or {@code half_open}.
+ */
 @RegisterForReflection
 record ConnectionView(String name, String mode, String status, String tenant, Instant accessTokenExpiresAt,
-        Instant lastRefreshAt, String lastRefreshError, KeapQuota quota) {
+        Instant lastRefreshAt, String lastRefreshError, KeapQuota quota, String circuit) {
 }

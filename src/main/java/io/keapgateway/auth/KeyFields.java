@@ -22,10 +22,11 @@ import java.util.regex.Pattern;
  */
 @RegisterForReflection // turned into JSON to apply a merge patch
 public record KeyFields(String name, String connection, List<String> scopes, KeyRecord.Rate rate,
-        Long dailyQuota, KeyRecord.Priority priority, Instant expiresAt, List<String> allowedIps) {
+        Long dailyQuota, KeyRecord.Priority priority, Instant expiresAt, List<String> allowedIps,
+        Integer maxConcurrent) {
 
     private static final Set<String> MEMBERS = Set.of("name", "connection", "scopes", "rate", "daily_quota",
-            "priority", "expires_at", "allowed_ips");
+            "priority", "expires_at", "allowed_ips", "max_concurrent");
     private static final String EMPTY_SCOPES = "'scopes' must be a non-empty list (leave it out for 'full'; "
             + "revoke the key to remove its access)";
     private static final Pattern CONNECTION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
@@ -66,7 +67,8 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
         }
         KeyFields fields = new KeyFields(name, connection, scopes,
                 rate(body.get("rate"), problems), positiveLong(body, "daily_quota", problems),
-                priority(body.get("priority"), problems), instant(body, "expires_at", problems), allowedIps);
+                priority(body.get("priority"), problems), instant(body, "expires_at", problems), allowedIps,
+                maxConcurrent(body, problems));
         if (!problems.isEmpty()) {
             throw invalid(problems);
         }
@@ -96,7 +98,7 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
     /** The editable fields of a stored key. */
     public static KeyFields of(KeyRecord key) {
         return new KeyFields(key.name(), key.connection(), key.scopes(), key.rate(), key.dailyQuota(),
-                key.priority(), key.expiresAt(), key.allowedIps());
+                key.priority(), key.expiresAt(), key.allowedIps(), key.maxConcurrent());
     }
 
     /** The key's scopes: {@code full} when the member is absent, else a non-empty list. */
@@ -158,6 +160,16 @@ public record KeyFields(String name, String connection, List<String> scopes, Key
             return null;
         }
         return value.asLong();
+    }
+
+    /** At most 10000 requests in flight: more would only hide a mistake (the pool to Keap is far smaller). */
+    private static Integer maxConcurrent(JsonNode body, List<String> problems) {
+        Long value = positiveLong(body, "max_concurrent", problems);
+        if (value != null && value > 10_000) {
+            problems.add("'max_concurrent' must be 1..10000");
+            return null;
+        }
+        return value == null ? null : value.intValue();
     }
 
     private static KeyRecord.Rate rate(JsonNode value, List<String> problems) {

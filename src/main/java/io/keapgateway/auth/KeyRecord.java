@@ -9,7 +9,7 @@ import java.util.Optional;
  * A gateway key as stored: its public fields plus the HMAC of its secret (and, during a rotation's grace
  * period, of the previous secret). The secret itself is never stored. {@code version} grows by one with
  * every change (0 in documents written before keys had versions): writes are compare-and-set on it, and
- * after a store loss the newer of two copies wins.
+ * after a store loss the newer of two copies wins. {@code maxConcurrent} is the key's own cap on requests in flight per replica (null: {@code keap-gateway.limits.key.max-concurrent}).
  */
 @RegisterForReflection
 public record KeyRecord(
@@ -27,6 +27,7 @@ public record KeyRecord(
         String secretHash,
         String previousSecretHash,
         Instant previousSecretValidUntil,
+        Integer maxConcurrent,
         long version) {
 
     /** A key's own rate limit. */
@@ -48,13 +49,13 @@ public record KeyRecord(
     /** This record with a new secret; the old one stays valid until {@code graceUntil} (or not at all if null). */
     public KeyRecord withSecret(String newHash, Instant graceUntil) {
         return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
-                createdAt, revokedAt, newHash, graceUntil == null ? null : secretHash, graceUntil, version);
+                createdAt, revokedAt, newHash, graceUntil == null ? null : secretHash, graceUntil, maxConcurrent, version);
     }
 
     /** This record, revoked at {@code when}. */
     public KeyRecord revoked(Instant when) {
         return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
-                createdAt, when, secretHash, previousSecretHash, previousSecretValidUntil, version);
+                createdAt, when, secretHash, previousSecretHash, previousSecretValidUntil, maxConcurrent, version);
     }
 
     /**
@@ -77,6 +78,6 @@ public record KeyRecord(
     /** This record at {@code newVersion}. */
     public KeyRecord withVersion(long newVersion) {
         return new KeyRecord(id, name, connection, scopes, rate, dailyQuota, priority, expiresAt, allowedIps,
-                createdAt, revokedAt, secretHash, previousSecretHash, previousSecretValidUntil, newVersion);
+                createdAt, revokedAt, secretHash, previousSecretHash, previousSecretValidUntil, maxConcurrent, newVersion);
     }
 }

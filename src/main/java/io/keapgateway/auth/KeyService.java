@@ -62,7 +62,7 @@ public class KeyService {
         String id = KeyFormat.newId(random);
         String secret = KeyFormat.newSecret(random);
         KeyRecord record = save(Store.ABSENT, apply(fields, new KeyRecord(id, null, null, null, null, null, null,
-                null, null, clock.instant(), null, pepper.hex(secret), null, null, 0)));
+                null, null, clock.instant(), null, pepper.hex(secret), null, null, null, 0)));
         audit.record(actor, "key.create", id, "name=" + record.name() + " connection=" + record.connection());
         return new Issued(record, KeyFormat.compose(id, secret));
     }
@@ -123,7 +123,7 @@ public class KeyService {
         return new KeyRecord(base.id(), fields.name(), fields.connection(), fields.scopes(), fields.rate(),
                 fields.dailyQuota(), fields.priority(), fields.expiresAt(), fields.allowedIps(), base.createdAt(),
                 base.revokedAt(), base.secretHash(), base.previousSecretHash(), base.previousSecretValidUntil(),
-                base.version());
+                fields.maxConcurrent(), base.version());
     }
 
     /** Stores {@code record} as the next version, if the stored key is still at {@code expectedVersion}. */

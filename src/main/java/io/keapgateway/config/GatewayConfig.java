@@ -107,6 +107,49 @@ public interface GatewayConfig {
          */
         @WithDefault("1M")
         MemorySize xmlrpcMaxBodySize();
+
+        /**
+         * Longest wait for a free pooled connection to Keap (including opening it); past it the request is
+         * answered 503 {@code upstream_unavailable} instead of queueing without end.
+         */
+        @WithDefault("2s")
+        Duration poolWaitTimeout();
+
+        /**
+         * Longest silence of a client while its request body streams, and longest wait for a client to
+         * read (drain) the answer; past it both sides are cut off and the upstream connection is freed.
+         */
+        @WithDefault("15s")
+        Duration clientIdleTimeout();
+
+        /**
+         * Most requests in flight to Keap per connection on this replica (bulkhead), counted from the moment
+         * the request is sent until its answer is relayed; the excess is answered 503 at once.
+         */
+        @WithDefault("100")
+        int maxInFlight();
+
+        /**
+         * Most connections one client address (the TCP peer, not a forwarded header) holds open on the main
+         * port, counted from their first request; one more is answered 429 and closed. Behind a load balancer
+         * every client shares its address: size this for the balancer's connection pool.
+         */
+        @WithDefault("256")
+        int maxConnectionsPerAddress();
+    }
+
+    /** The circuit breaker of each connection: Keap failing is answered fast, locally, while it recovers. */
+    Breaker breaker();
+
+    /** Circuit breaker settings (per connection, per replica). */
+    interface Breaker {
+        /** Failures in a row (connect failures, timeouts, 5xx from Keap) that open the circuit. */
+        @WithDefault("5")
+        int failureThreshold();
+
+        /** How long an open circuit answers 503 locally before one probe request is let through. */
+        @WithDefault("10s")
+        Duration openDuration();
     }
 
     /** Rate limits (CONTRACT.md "Limits"). */
@@ -142,6 +185,14 @@ public interface GatewayConfig {
             /** Burst size in requests. */
             @WithDefault("20")
             int burst();
+
+            /**
+             * Most requests of one key in flight at once on this replica (from its first byte until its answer
+             * is relayed), when the key sets no {@code max_concurrent}; the excess is answered 429. Off, like
+             * every limit, when {@code limits.enabled} is false.
+             */
+            @WithDefault("16")
+            int maxConcurrent();
         }
     }
 

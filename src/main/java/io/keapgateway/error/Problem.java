@@ -12,4 +12,10 @@ public record Problem(String type, String title, int status, String detail, Stri
     public static Problem of(ErrorCode code, String detail, String requestId) {
         return new Problem(code.type(), code.title(), code.status(), detail, code.code(), requestId);
     }
+
+    /** The problem answering {@code error}, with its status. */
+    public static Problem of(GatewayException error, String requestId) {
+        ErrorCode code = error.code();
+        return new Problem(code.type(), code.title(), error.status(), error.detail(), code.code(), requestId);
+    }
 }

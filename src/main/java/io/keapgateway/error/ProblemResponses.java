@@ -1,5 +1,6 @@
 package io.keapgateway.error;
 
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.Json;
@@ -10,15 +11,18 @@ public final class ProblemResponses {
     private ProblemResponses() {
     }
 
-    /** Answers {@code error}, unless a response has already been started (then the connection is reset). */
-    public static void send(HttpServerResponse response, GatewayException error, String requestId) {
-        if (response.headWritten()) {
+    /**
+     * Answers {@code error}, unless a response has already been started (then the connection is reset).
+     * Answers when the answer has been written.
+     */
+    public static Future<Void> send(HttpServerResponse response, GatewayException error, String requestId) {
+        if (response.headWritten() || response.closed()) {
             response.reset();
-            return;
+            return Future.succeededFuture();
         }
         error.headers().forEach(response::putHeader);
-        String body = Json.encode(Problem.of(error.code(), error.detail(), requestId));
-        response.setStatusCode(error.code().status())
+        String body = Json.encode(Problem.of(error, requestId));
+        return response.setStatusCode(error.status())
                 .putHeader("Content-Type", Problem.MEDIA_TYPE)
                 .putHeader("Cache-Control", "no-store")
                 .end(body);
@@ -32,9 +36,11 @@ public final class ProblemResponses {
         boolean unreadBody = request.getHeader("Transfer-Encoding") != null
                 || (request.getHeader("Content-Length") != null && !"0".equals(request.getHeader("Content-Length").trim()));
         if (unreadBody) {
+            // Closed once written, through the write's future: the response's end handler belongs to Vert.x Web.
             request.response().putHeader("Connection", "close");
-            request.response().endHandler(v -> request.connection().close());
+            send(request.response(), error, requestId).onComplete(written -> request.connection().close());
+        } else {
+            send(request.response(), error, requestId);
         }
-        send(request.response(), error, requestId);
     }
 }

@@ -1,32 +1,43 @@
 package io.keapgateway.proxy;
 
+import io.keapgateway.config.GatewayConfig;
 import io.keapgateway.connection.Credential;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Sends one request to Keap and relays its answer, streaming both bodies with back-pressure. The client's
- * body is read only once the request to Keap exists; a failure on either side resets the other.
+ * Sends one request to Keap and relays its answer, streaming both bodies with back-pressure. A pooled
+ * connection to Keap is taken only once the client's body flows (or at once when there is none), and the
+ * wait for one is bounded; a failure on either side resets the other. Nothing is sent twice here (the
+ * one replay, after a 401, is {@link Replay}'s).
  */
 @ApplicationScoped
 class Forwarder {
 
     private final Upstream upstream;
+    private final Vertx vertx;
+    private final ClientBody bodies;
+    private final long clientIdleMillis;
 
-    Forwarder(Upstream upstream) {
+    Forwarder(Upstream upstream, Vertx vertx, GatewayConfig config) {
         this.upstream = upstream;
+        this.vertx = vertx;
+        this.clientIdleMillis = config.proxy().clientIdleTimeout().toMillis();
+        this.bodies = new ClientBody(vertx, clientIdleMillis);
     }
 
     /**
@@ -42,34 +53,53 @@ class Forwarder {
         RequestOptions options = upstream.request(target.forwardedUri())
                 .setMethod(client.method())
                 .setHeaders(headers);
-        Promise<HttpClientResponse> answer = Promise.promise();
-        upstream.client().request(options).onComplete(opened -> {
-            if (opened.failed()) {
-                answer.fail(translate(opened.cause()));
-                return;
-            }
-            HttpClientRequest toKeap = opened.result();
-            toKeap.response().onComplete(response -> {
-                if (response.succeeded()) {
-                    // Paused until the caller decides what to do with the body: relay, or read and replay.
-                    answer.tryComplete(response.result().pause());
-                } else {
-                    answer.tryFail(translate(response.cause()));
-                }
-            });
-            Runnable sent = () -> toKeap.idleTimeout(upstream.responseTimeoutMillis());
-            if (buffered != null) {
-                toKeap.end(buffered).onSuccess(v -> sent.run());
-            } else {
-                streamBody(client, toKeap, maxBody, answer, sent);
-            }
+        if (buffered == null && ClientBody.declared(client)) {
+            return bodies.firstBytes(client).compose(first -> open(options).compose(toKeap -> {
+                Promise<HttpClientResponse> answer = answer(toKeap);
+                bodies.stream(client, first, toKeap, maxBody, answer, () -> armResponseTimeout(toKeap));
+                return answer.future();
+            }));
+        }
+        return open(options).compose(toKeap -> {
+            Promise<HttpClientResponse> answer = answer(toKeap);
+            (buffered == null ? toKeap.end() : toKeap.end(buffered)).onSuccess(v -> armResponseTimeout(toKeap));
+            return answer.future();
         });
-        return answer.future();
     }
 
-    /** Relays Keap's answer to the client, adding the gateway's own headers. */
-    void relay(KeapAnswer answer, HttpServerResponse toClient, Map<String, String> extraHeaders) {
+    /** A pooled connection to Keap, waited for at most the pool-wait timeout. */
+    private Future<HttpClientRequest> open(RequestOptions options) {
+        return upstream.client().request(options).recover(failure -> Future.failedFuture(failure instanceof TimeoutException
+                ? new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, 503,
+                        "No connection to Keap became free in time.", Map.of("Retry-After", "1"))
+                : failure));
+    }
+
+    private static Promise<HttpClientResponse> answer(HttpClientRequest toKeap) {
+        Promise<HttpClientResponse> answer = Promise.promise();
+        toKeap.response().onComplete(response -> {
+            if (response.succeeded()) {
+                // Paused until the caller decides what to do with the body: relay, or read and replay.
+                answer.tryComplete(response.result().pause());
+            } else {
+                answer.tryFail(translate(response.cause()));
+            }
+        });
+        return answer;
+    }
+
+    /** Armed only once the request is sent whole, so that a long upload is not mistaken for a silent Keap. */
+    private void armResponseTimeout(HttpClientRequest toKeap) {
+        toKeap.idleTimeout(upstream.responseTimeoutMillis());
+    }
+
+    /**
+     * Relays Keap's answer to the client, adding the gateway's own headers. A client that stops reading
+     * for the client idle timeout is cut off, and so is Keap's side when the client goes away.
+     */
+    void relay(KeapAnswer answer, RoutingContext context, Map<String, String> extraHeaders) {
         HttpClientResponse fromKeap = answer.response();
+        HttpServerResponse toClient = context.response();
         toClient.setStatusCode(fromKeap.statusCode());
         if (fromKeap.statusMessage() != null) {
             toClient.setStatusMessage(fromKeap.statusMessage());
@@ -83,53 +113,39 @@ class Forwarder {
             toClient.end(answer.body());
             return;
         }
-        toClient.closeHandler(closed -> fromKeap.request().reset());
-        fromKeap.pipeTo(toClient).onFailure(failure -> toClient.reset());
+        IdleTimer reader = new IdleTimer(vertx, clientIdleMillis, () -> {
+            fromKeap.request().reset();
+            toClient.reset();
+        });
+        context.addEndHandler(ended -> {
+            reader.cancel();
+            if (ended.failed()) {
+                fromKeap.request().reset();
+            }
+        });
+        fromKeap.handler(chunk -> {
+            if (toClient.closed()) {
+                return; // the end handler above is resetting Keap's side
+            }
+            toClient.write(chunk);
+            if (toClient.writeQueueFull()) {
+                fromKeap.pause();
+                reader.watch();
+                toClient.drainHandler(drained -> {
+                    reader.suspend();
+                    fromKeap.resume();
+                });
+            }
+        });
+        fromKeap.endHandler(end -> toClient.end());
+        fromKeap.exceptionHandler(failure -> toClient.reset());
+        fromKeap.resume();
     }
 
     private static boolean mayHaveBody(HttpClientResponse response) {
         int status = response.statusCode();
         return status >= 200 && status != 204 && status != 304
                 && !"HEAD".equals(response.request().getMethod().name());
-    }
-
-    /** Pipes the client's body to Keap, counting bytes so that a chunked body cannot exceed the limit. */
-    private static void streamBody(HttpServerRequest client, HttpClientRequest toKeap, long maxBody,
-            Promise<HttpClientResponse> answer, Runnable sent) {
-        String length = client.getHeader("Content-Length");
-        boolean chunked = client.getHeader("Transfer-Encoding") != null;
-        if (length == null && !chunked) {
-            toKeap.end().onSuccess(v -> sent.run());
-            return;
-        }
-        if (length != null) {
-            toKeap.putHeader("Content-Length", length);
-        } else {
-            toKeap.setChunked(true);
-        }
-        if ("100-continue".equalsIgnoreCase(client.getHeader("Expect"))) {
-            client.response().writeContinue();
-        }
-        long[] seen = {0};
-        client.handler(chunk -> {
-            seen[0] += chunk.length();
-            if (seen[0] > maxBody) {
-                client.handler(null);
-                // Answer first: resetting the request to Keap fails its response future too.
-                answer.tryFail(new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE,
-                        "The request body is larger than the gateway accepts (" + maxBody + " bytes)."));
-                toKeap.reset();
-                return;
-            }
-            toKeap.write(chunk);
-            if (toKeap.writeQueueFull()) {
-                client.pause();
-                toKeap.drainHandler(drained -> client.resume());
-            }
-        });
-        client.endHandler(end -> toKeap.end().onSuccess(v -> sent.run()));
-        client.exceptionHandler(failure -> toKeap.reset());
-        client.resume();
     }
 
     /** Maps transport failures to the gateway's errors; the cause is not shown to the client. */

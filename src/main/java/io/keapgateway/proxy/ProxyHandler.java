@@ -16,6 +16,8 @@ import io.keapgateway.error.ProblemResponses;
 import io.keapgateway.ratelimit.Decision;
 import io.keapgateway.ratelimit.LimitRequest;
 import io.keapgateway.ratelimit.RateLimiter;
+import io.keapgateway.resilience.Admission;
+import io.keapgateway.resilience.UpstreamGuards;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -29,10 +31,11 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
- * The proxy pipeline, top to bottom: check the path, identify the key, check its scope, take the limits,
- * get the credential, forward, stream back. The client's body stays paused until Keap is being called,
- * except an XML-RPC call's, which is read first: its method name decides the scope and its first
- * parameter may hold the key ({@link XmlRpcBody}).
+ * The proxy pipeline, top to bottom: check the path, identify the key, check its scope, take its places in
+ * flight (key cap, circuit breaker, bulkhead), take the limits, get the credential, forward, stream back. The
+ * client's body stays paused until Keap is being called, except an XML-RPC call's, which is read first: its
+ * method name decides the scope and its first parameter may hold the key ({@link XmlRpcBody}). The places
+ * are given back when the exchange ends.
  */
 @ApplicationScoped
 class ProxyHandler implements Handler<RoutingContext> {
@@ -45,6 +48,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final Credentials credentials;
     private final Forwarder forwarder;
     private final RateLimiter limiter;
+    private final UpstreamGuards guards;
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
@@ -54,13 +58,14 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
     ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
-            Forwarder forwarder, RateLimiter limiter, GatewayConfig config) {
+            Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, GatewayConfig config) {
         this.keys = keys;
         this.guessing = guessing;
         this.connections = connections;
         this.credentials = credentials;
         this.forwarder = forwarder;
         this.limiter = limiter;
+        this.guards = guards;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
@@ -98,7 +103,7 @@ class ProxyHandler implements Handler<RoutingContext> {
             }
             Buffer body = xmlRpc == null ? null : xmlRpc.towardsKeap(presented);
             authenticate(request, target, presented, xmlRpc == null ? null : xmlRpc.call().methodName())
-                    .chain(key -> admit(key, body))
+                    .chain(key -> admit(context, key, body))
                     .subscribe().with(
                             go -> vertxContext.runOnContext(v -> forward(context, target, go.connection(), go)),
                             failure -> vertxContext.runOnContext(v -> fail(context, failure)));
@@ -121,9 +126,11 @@ class ProxyHandler implements Handler<RoutingContext> {
     }
 
     /** The key's connection, its limits taken, and the credential to call Keap with. */
-    private Uni<Go> admit(ActiveKey key, Buffer body) {
+    private Uni<Go> admit(RoutingContext context, ActiveKey key, Buffer body) {
         Connection connection = connections.find(key.record().connection())
                 .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
+        Admission admission = guards.admit(key.id(), key.record().maxConcurrent(), connection.name());
+        context.addEndHandler(ended -> admission.release());
         return limits(key, connection)
                 .invoke(decision -> {
                     if (!decision.allowed()) {
@@ -131,7 +138,7 @@ class ProxyHandler implements Handler<RoutingContext> {
                     }
                 })
                 .chain(decision -> credentials.current(connection)
-                        .map(credential -> new Go(connection, decision, credential, body)));
+                        .map(credential -> new Go(connection, decision, credential, body, admission)));
     }
 
     private Uni<Decision> limits(ActiveKey key, Connection connection) {
@@ -141,11 +148,19 @@ class ProxyHandler implements Handler<RoutingContext> {
     /**
      * What a request needs once it has passed its limits; {@code body} is a body read already, or null.
      */
-    private record Go(Connection connection, Decision decision, Credential credential, Buffer body) {
+    private record Go(Connection connection, Decision decision, Credential credential, Buffer body,
+            Admission admission) {
     }
 
     private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go) {
         HttpServerRequest request = context.request();
+        Admission admission = go.admission();
+        try {
+            admission.board();
+        } catch (GatewayException full) {
+            fail(context, full);
+            return;
+        }
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
         String requestId = context.get(RequestGuard.REQUEST_ID);
@@ -165,9 +180,25 @@ class ProxyHandler implements Handler<RoutingContext> {
             answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
         }
         answer.onSuccess(keap -> {
+            admission.keapAnswered(keap.response().statusCode());
             limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
-            forwarder.relay(keap, request.response(), limitHeaders);
-        }).onFailure(failure -> fail(context, failure));
+            if (request.response().closed()) {
+                keap.response().request().reset(); // the client went away while Keap was working
+                return;
+            }
+            forwarder.relay(keap, context, limitHeaders);
+        }).onFailure(failure -> {
+            if (keapFailed(failure)) {
+                admission.keapFailed();
+            }
+            fail(context, failure);
+        });
+    }
+
+    /** Whether a failed exchange tells that Keap is failing (not the client, nor a gateway limit). */
+    private static boolean keapFailed(Throwable failure) {
+        GatewayException error = Forwarder.translate(failure);
+        return error.code() == ErrorCode.UPSTREAM_TIMEOUT || error.code() == ErrorCode.UPSTREAM_UNAVAILABLE;
     }
 
     private static LimitRequest limitRequest(ActiveKey key, Connection connection) {

@@ -19,6 +19,7 @@ class Routes {
 
     void register(@Observes Router router, ProxyHandler proxy, GatewayKeyHandler gatewayKey, GatewayConfig config) {
         router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue()));
+        router.route().order(-950).handler(new AddressConnections(config.proxy().maxConnectionsPerAddress()));
         router.route("/crm/*").order(-900).handler(proxy);
         router.get("/gateway/key").order(-900).blockingHandler(gatewayKey, false);
         router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));

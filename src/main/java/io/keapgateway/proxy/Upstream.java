@@ -24,6 +24,7 @@ class Upstream {
     private final boolean ssl;
     private final String basePath;
     private final long responseTimeoutMillis;
+    private final long poolWaitMillis;
 
     Upstream(Vertx vertx, GatewayConfig config) {
         URI url = config.upstreamUrl();
@@ -33,6 +34,7 @@ class Upstream {
         String path = url.getRawPath() == null ? "" : url.getRawPath();
         this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         this.responseTimeoutMillis = config.proxy().responseTimeout().toMillis();
+        this.poolWaitMillis = config.proxy().poolWaitTimeout().toMillis();
         GatewayConfig.Proxy proxy = config.proxy();
         HttpClientOptions options = new HttpClientOptions()
                 .setKeepAlive(true)
@@ -50,9 +52,13 @@ class Upstream {
         return client;
     }
 
-    /** Options of a request to Keap for {@code pathAndQuery}. */
+    /**
+     * Options of a request to Keap for {@code pathAndQuery}. Its connect timeout bounds the wait for a pooled
+     * connection (opening one included); past it the request fails with a {@code TimeoutException}.
+     */
     RequestOptions request(String pathAndQuery) {
         return new RequestOptions()
+                .setConnectTimeout(poolWaitMillis)
                 .setHost(host)
                 .setPort(port)
                 .setSsl(ssl)

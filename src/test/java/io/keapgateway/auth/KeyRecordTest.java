@@ -49,6 +49,6 @@ class KeyRecordTest {
 
     private static KeyRecord key(long version, Instant revokedAt) {
         return new KeyRecord("AAAAAAAAAAAA", "k" + version, "default", List.of("full"), null, null, null, null,
-                null, CREATED, revokedAt, "hash", null, null, version);
+                null, CREATED, revokedAt, "hash", null, null, null, version);
     }
 }

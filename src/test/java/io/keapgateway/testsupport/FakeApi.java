@@ -27,10 +27,12 @@ final class FakeApi {
     private final FakeCredentials credentials;
     private final FakeQuotas quotas;
     private final java.util.concurrent.atomic.AtomicInteger unauthorizedAhead = new java.util.concurrent.atomic.AtomicInteger();
+    private final FakeOutage outage;
 
-    FakeApi(FakeCredentials credentials, FakeQuotas quotas) {
+    FakeApi(FakeCredentials credentials, FakeQuotas quotas, FakeOutage outage) {
         this.credentials = credentials;
         this.quotas = quotas;
+        this.outage = outage;
     }
 
     /** The next {@code count} authenticated API calls answer 401 {@code invalid_access_token}. */
@@ -47,6 +49,9 @@ final class FakeApi {
             // What Apigee answers for a path no API proxy is mounted on.
             FakeHttp.json(ex, 404, FakeJson.fault("Unable to identify proxy for host: default and url: " + path,
                     "messaging.adaptors.http.flow.ApplicationNotFound"));
+            return;
+        }
+        if (outage.apply(ex)) {
             return;
         }
         Auth auth = credentials.authenticate(ex.getRequestHeaders());

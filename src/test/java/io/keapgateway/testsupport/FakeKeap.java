@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code POST /token} accepts only form bodies, does code exchange (codes single-use and bound to
  *       their redirect_uri) and refresh (client via Basic or body; refresh tokens rotate and are
  *       single-use). {@code GET /app/oauth/authorize} redirects at once with a new code.</li>
+ *   <li>Outages: {@link #failWith(int)} makes every API call answer a 5xx, {@link #hang()} makes them wait
+ *       unanswered until {@link #release()}.</li>
  *   <li>Every request is recorded as a {@link Received}; bodies are hashed while streaming, never held
  *       whole when larger than {@link Received#KEPT_BODY_LIMIT}.</li>
  *   <li>A request that carries a gateway key ({@code kgw_…}) anywhere, in a header, the query or the body,
@@ -56,7 +58,8 @@ public final class FakeKeap implements AutoCloseable {
     private final FakeCredentials credentials = new FakeCredentials();
     private final FakeQuotas quotas = new FakeQuotas();
     private final FakeTokenEndpoint tokens = new FakeTokenEndpoint(credentials);
-    private final FakeApi api = new FakeApi(credentials, quotas);
+    private final FakeOutage outage = new FakeOutage();
+    private final FakeApi api = new FakeApi(credentials, quotas, outage);
 
     private FakeKeap(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -200,6 +203,28 @@ public final class FakeKeap implements AutoCloseable {
         quotas.setExhausted(exhausted);
     }
 
+    // ---- outages -----------------------------------------------------------------------------------
+
+    /** Every API call answers {@code status} (e.g. 503, with Apigee's fault body) until {@link #recover()}. */
+    public void failWith(int status) {
+        outage.failWith(status);
+    }
+
+    /** API calls are answered normally again. */
+    public void recover() {
+        outage.recover();
+    }
+
+    /** Every API call from now on waits, unanswered, until {@link #release()} (at most two minutes). */
+    public void hang() {
+        outage.hang();
+    }
+
+    /** The hung API calls go on to their normal answer. */
+    public void release() {
+        outage.release();
+    }
+
     // ---- recording ---------------------------------------------------------------------------------
 
     /** Every request received so far, oldest first (an immutable snapshot). */
@@ -222,9 +247,11 @@ public final class FakeKeap implements AutoCloseable {
 
     /**
      * Between tests: forgets recordings, counters, quota usage and every knob (latency, 429s, lifetime,
-     * tenant). Keys, apps and the grants already issued stay valid.
+     * tenant, outages). Keys, apps and the grants already issued stay valid.
      */
     public void clear() {
+        outage.recover();
+        outage.release();
         recorder.clear();
         tokens.reset();
         api.rejectNextWith401(0);

@@ -134,6 +134,11 @@ public final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /** Sends SIGTERM, as Kubernetes does on a rollout, and returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
     /** Ends the replica abruptly, as a crash or an OOM kill would. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
