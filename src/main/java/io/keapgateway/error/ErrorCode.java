@@ -46,8 +46,11 @@ public enum ErrorCode {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** The problem's {@code type} URI. */
+    /**
+     * The problem's {@code type}: a URI reference to the page the gateway itself serves for this code (see
+     * {@link ErrorPages}), resolved against the gateway's own address.
+     */
     public String type() {
-        return "https://keap-gateway.dev/errors/" + code();
+        return ErrorPages.PATH + "/" + code();
     }
 }

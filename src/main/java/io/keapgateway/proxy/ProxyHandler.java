@@ -18,6 +18,8 @@ import io.keapgateway.ratelimit.LimitRequest;
 import io.keapgateway.ratelimit.RateLimiter;
 import io.keapgateway.resilience.Admission;
 import io.keapgateway.resilience.UpstreamGuards;
+import io.keapgateway.telemetry.ProxyExchange;
+import io.keapgateway.telemetry.ProxyTelemetry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -49,6 +51,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final Forwarder forwarder;
     private final RateLimiter limiter;
     private final UpstreamGuards guards;
+    private final ProxyTelemetry telemetry;
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
@@ -58,7 +61,8 @@ class ProxyHandler implements Handler<RoutingContext> {
     private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
 
     ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
-            Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, GatewayConfig config) {
+            Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, ProxyTelemetry telemetry,
+            GatewayConfig config) {
         this.keys = keys;
         this.guessing = guessing;
         this.connections = connections;
@@ -66,6 +70,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.forwarder = forwarder;
         this.limiter = limiter;
         this.guards = guards;
+        this.telemetry = telemetry;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
@@ -77,6 +82,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         HttpServerRequest request = context.request();
         request.pause();
         RequestTarget target = context.get(RequestGuard.TARGET);
+        telemetry.begin(context, context.get(RequestGuard.REQUEST_ID), target.decodedPath());
         if (!target.forwardable()) {
             fail(context, new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway."));
         } else if (XmlRpcBody.isXmlRpc(target)) {
@@ -127,12 +133,14 @@ class ProxyHandler implements Handler<RoutingContext> {
 
     /** The key's connection, its limits taken, and the credential to call Keap with. */
     private Uni<Go> admit(RoutingContext context, ActiveKey key, Buffer body) {
+        ProxyTelemetry.of(context).identified(key.record().id(), key.record().connection());
         Connection connection = connections.find(key.record().connection())
                 .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
         Admission admission = guards.admit(key.id(), key.record().maxConcurrent(), connection.name());
         context.addEndHandler(ended -> admission.release());
         return limits(key, connection)
                 .invoke(decision -> {
+                    telemetry.decided(decision);
                     if (!decision.allowed()) {
                         throw decision.toException();
                     }
@@ -164,6 +172,8 @@ class ProxyHandler implements Handler<RoutingContext> {
         Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
                 "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
         String requestId = context.get(RequestGuard.REQUEST_ID);
+        ProxyExchange exchange = ProxyTelemetry.of(context);
+        exchange.sendingUpstream();
         Future<KeapAnswer> answer;
         if (go.body() != null) {
             answer = connection.mode() == Mode.oauth
@@ -179,7 +189,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         } else {
             answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
         }
-        answer.onSuccess(keap -> {
+        answer.onComplete(ended -> telemetry.upstreamEnded(exchange)).onSuccess(keap -> {
             admission.keapAnswered(keap.response().statusCode());
             limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
             if (request.response().closed()) {

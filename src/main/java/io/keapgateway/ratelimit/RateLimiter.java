@@ -144,6 +144,16 @@ public class RateLimiter {
         }
     }
 
+    /** Whether this replica decides limits alone because Redis is unreachable (the Redis fallback mode). */
+    public boolean decidesLocally() {
+        return mode.active();
+    }
+
+    /** What Keap last reported for the connection in answers to this replica: memory only, never blocks. */
+    public Optional<KeapQuota> quotaSeenHere(String connection) {
+        return keap.latest(connection);
+    }
+
     /**
      * What Keap last reported for the connection, seen by any replica. Reads Redis unless called on an
      * event loop thread (then only what this replica saw).

@@ -18,10 +18,12 @@ class CustodyEvents {
 
     private final AuditLog audit;
     private final StoreSync sync;
+    private final RefreshMetrics metrics;
 
-    CustodyEvents(AuditLog audit, StoreSync sync) {
+    CustodyEvents(AuditLog audit, StoreSync sync, RefreshMetrics metrics) {
         this.audit = audit;
         this.sync = sync;
+        this.metrics = metrics;
     }
 
     void connected(String connection, Grant grant, String actor, String via) {
@@ -34,6 +36,7 @@ class CustodyEvents {
     void refreshed(String connection, Grant grant, String actor) {
         LOG.infof("Refreshed the Keap token of connection %s (grant version %d, access token expires %s)",
                 connection, grant.version(), grant.accessTokenExpiresAt());
+        metrics.count(connection, "success");
         record(actor, "oauth.refreshed", connection, "expires_at=" + grant.accessTokenExpiresAt());
         announce();
     }
@@ -42,8 +45,15 @@ class CustodyEvents {
     void needsReauth(String connection, Grant grant) {
         LOG.errorf("Keap refused the refresh token of connection %s (%s): the connection needs re-authorization "
                 + "(POST /admin/connections/%s/authorize)", connection, grant.reason(), connection);
+        metrics.count(connection, "needs_reauth");
         record(GATEWAY, "oauth.needs_reauth", connection, grant.reason());
         announce();
+    }
+
+    /** A refresh that settled nothing (Keap unreachable, throttled, or refusing the client); retried later. */
+    void refreshFailed(String connection, String why) {
+        LOG.warnf("Refreshing the Keap token of connection %s failed: %s", connection, why);
+        metrics.count(connection, "failed");
     }
 
     void forgotten(String connection, String actor) {

@@ -122,7 +122,7 @@ class LeaseHolder {
         String why = failure instanceof TokenEndpointException refused ? refused.getMessage()
                 : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         vault.recordError(name, why);
-        LOG.warnf("Refreshing the Keap token of connection %s failed: %s", name, why);
+        events.refreshFailed(name, why);
         throw TokenProblems.refreshFailed(name, failure, why);
     }
 

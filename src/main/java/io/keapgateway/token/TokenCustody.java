@@ -2,15 +2,12 @@ package io.keapgateway.token;
 
 import io.keapgateway.connection.AccessTokens;
 import io.keapgateway.connection.Connection;
-import io.keapgateway.connection.ConnectionRegistry;
 import io.keapgateway.connection.Credential;
-import io.keapgateway.connection.Mode;
 import io.keapgateway.error.GatewayException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -29,18 +26,16 @@ public class TokenCustody implements AccessTokens {
     private final GrantReconciler reconciler;
     private final GrantVault vault;
     private final RefreshPolicy policy;
-    private final ConnectionRegistry registry;
     private final YoungTokenRejections youngRejections;
     private final Clock clock;
 
     TokenCustody(TokenSlots slots, Renewal renewal, GrantReconciler reconciler, GrantVault vault, RefreshPolicy policy,
-            ConnectionRegistry registry, YoungTokenRejections youngRejections, Clock clock) {
+            YoungTokenRejections youngRejections, Clock clock) {
         this.slots = slots;
         this.renewal = renewal;
         this.reconciler = reconciler;
         this.vault = vault;
         this.policy = policy;
-        this.registry = registry;
         this.youngRejections = youngRejections;
         this.clock = clock;
     }
@@ -115,17 +110,17 @@ public class TokenCustody implements AccessTokens {
         return new TokenStatus(state, grant.tenant(), grant.accessTokenExpiresAt(), grant.refreshedAt(), lastError);
     }
 
-    /** OAuth connections whose grant Keap refused: readiness reports them. From memory only. */
-    public List<String> needingReauthorization() {
-        return registry.all().stream()
-                .filter(connection -> connection.mode() == Mode.oauth)
-                .map(Connection::name)
-                .filter(name -> {
-                    Grant grant = slots.of(name).grant();
-                    return grant != null && grant.state() == GrantState.needs_reauth;
-                })
-                .sorted()
-                .toList();
+    /**
+     * The grant's state, tenant and access-token expiry from this replica's memory only (no last refresh
+     * error): for health checks and metrics, which must answer while the store does not.
+     */
+    public TokenStatus cachedStatus(String connection) {
+        Grant grant = slots.of(connection).grant();
+        if (grant == null || grant.state() == GrantState.forgotten) {
+            return new TokenStatus("disconnected", null, null, null, null);
+        }
+        return new TokenStatus(grant.state().name(), grant.tenant(),
+                grant.connected() ? grant.accessTokenExpiresAt() : null, grant.refreshedAt(), null);
     }
 
     private Uni<Grant> renew(Connection connection, Need need) {

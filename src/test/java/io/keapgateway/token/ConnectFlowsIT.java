@@ -19,7 +19,7 @@ class ConnectFlowsIT extends ConnectFlowsTest {
      * {@code @TestHTTPResource(management = true)} cannot know it; the app's log (target/quarkus.log) does.
      */
     @Override
-    URL readinessUrl() throws Exception {
+    URL healthUrl(String check) throws Exception {
         Matcher port = MANAGEMENT.matcher(Files.readString(Path.of("target", "quarkus.log")));
         String last = null;
         while (port.find()) {
@@ -28,6 +28,6 @@ class ConnectFlowsIT extends ConnectFlowsTest {
         if (last == null) {
             throw new IllegalStateException("the packaged app did not log its management port");
         }
-        return URI.create("http://localhost:" + last + "/q/health/ready").toURL();
+        return URI.create("http://localhost:" + last + "/q/health/" + check).toURL();
     }
 }

@@ -3,7 +3,6 @@ package io.keapgateway.token;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Connecting without a browser (a code obtained elsewhere, an older integration's refresh token), forgetting,
- * refreshing on demand, losing the grant (needs_reauth, readiness), and a grant the store lost.
+ * refreshing on demand, losing the grant (needs_reauth, wellness, not readiness), and a grant the store lost.
  */
 @QuarkusTest
 @QuarkusTestResource(FakeKeapResource.class)
@@ -35,8 +34,8 @@ class ConnectFlowsTest extends OAuthConnectionTestBase {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** Resolved against the management root, which is {@code /q}. */
-    @TestHTTPResource(value = "/health/ready", management = true)
-    URL readiness;
+    @TestHTTPResource(value = "/health", management = true)
+    URL health;
 
     @Test
     void connectsWithACodeObtainedElsewhere() {
@@ -117,7 +116,7 @@ class ConnectFlowsTest extends OAuthConnectionTestBase {
     }
 
     @Test
-    void aRefusedRefreshTokenMarksNeedsReauthOnceAndReadinessNamesTheConnection() throws Exception {
+    void aRefusedRefreshTokenMarksNeedsReauthOnceAndWellnessNamesTheConnection() throws Exception {
         adopt();
         String key = issueKey();
         stealTheRotation(); // someone else used the gateway's refresh token: Keap now refuses it
@@ -132,13 +131,17 @@ class ConnectFlowsTest extends OAuthConnectionTestBase {
         }
         admin().get("/admin/connections/" + name).then().body("status", equalTo("needs_reauth"),
                 "last_refresh_error", containsString("invalid_grant"));
-        given().get(readinessUrl()).then().statusCode(503).body(containsString(name));
+        given().get(healthUrl("well")).then().statusCode(503).body("checks.find { it.name == 'keap-connections' }.data.'"
+                + name + "'", equalTo("needs_reauth"));
+        // Readiness is not about grants: the console and the OAuth callback that fix this stay in the Service.
+        given().get(healthUrl("ready")).then().statusCode(200);
         long reported = admin().get("/admin/audit?limit=1000").jsonPath().getList("findAll { it.target == '" + name
                 + "' && it.action == 'oauth.needs_reauth' }").size();
         assertEquals(1, reported, "logged and audited once, not once per request");
 
         adopt(); // the operator connects again
-        given().get(readinessUrl()).then().body(not(containsString(name)));
+        given().get(healthUrl("well")).then().body("checks.find { it.name == 'keap-connections' }.data.'"
+                + name + "'", equalTo("connected"));
         given().header("Authorization", "Bearer " + key).get("/crm/rest/v1/contacts").then().statusCode(200);
         assertNoSecretLeaked();
     }
@@ -159,9 +162,9 @@ class ConnectFlowsTest extends OAuthConnectionTestBase {
         assertTrue(writtenBack >= 1, "the write-back is audited");
     }
 
-    /** Where readiness is served; the packaged app's run overrides this (see {@link ConnectFlowsIT}). */
-    URL readinessUrl() throws Exception {
-        return readiness;
+    /** Where the health {@code check} is served; the packaged app's run overrides this (see {@link ConnectFlowsIT}). */
+    URL healthUrl(String check) throws Exception {
+        return URI.create(health + "/" + check).toURL();
     }
 
     private String lastBearer() {

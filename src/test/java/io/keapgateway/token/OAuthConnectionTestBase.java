@@ -56,7 +56,7 @@ abstract class OAuthConnectionTestBase {
     }
 
     /**
-     * Forgets (so readiness is not left DOWN) and removes the connection. The tombstone stays: the running
+     * Forgets (so wellness is not left DOWN) and removes the connection. The tombstone stays: the running
      * app holds it in memory and would write it back, which is exactly what it is for.
      */
     @AfterEach

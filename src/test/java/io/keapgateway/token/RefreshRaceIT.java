@@ -125,15 +125,16 @@ class RefreshRaceIT {
         return key;
     }
 
-    /** The surviving replicas agree, readiness names the connection, and the loss was audited once. */
+    /** The surviving replicas agree, wellness (not readiness) names the connection, and the loss was audited once. */
     private void assertReportedOnce() {
         for (int i = 1; i <= 2; i++) {
             int replica = i;
             Replicas.awaitTrue("replica " + i + " reports needs_reauth", Duration.ofSeconds(5), () ->
                     "needs_reauth".equals(replicas.status(replicas.url(replica)).get("status").asText()));
-            HttpResponse<String> ready = replicas.client.get(replicas.gateways.get(i).managementUrl() + "/q/health/ready");
-            assertEquals(503, ready.statusCode());
-            assertTrue(ready.body().contains("default"), ready.body());
+            HttpResponse<String> well = replicas.client.get(replicas.gateways.get(i).managementUrl() + "/q/health/well");
+            assertEquals(503, well.statusCode());
+            assertTrue(well.body().contains("\"default\":\"needs_reauth\""), well.body());
+            assertEquals(200, replicas.client.get(replicas.gateways.get(i).managementUrl() + "/q/health/ready").statusCode());
         }
         JsonNode audit = replicas.client.adminJson("GET", replicas.url(1) + "/admin/audit?limit=1000", null, 200);
         long reports = 0;
