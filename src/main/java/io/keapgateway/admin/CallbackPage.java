@@ -122,6 +122,7 @@ final class CallbackPage {
                 + "<title>Keap Gateway: " + escape(title) + "</title>\n"
                 + "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}"
                 + "code{background:#f2f2f2;padding:0 .2em;word-break:break-all}</style>\n"
-                + "</head>\n<body>\n<h1>" + escape(title) + "</h1>\n" + String.join("", paragraphs) + "</body>\n</html>\n";
+                + "</head>\n<body>\n<h1>" + escape(title) + "</h1>\n" + String.join("", paragraphs)
+                + "<p><a href=\"/console\">Back to the console</a></p>\n</body>\n</html>\n";
     }
 }

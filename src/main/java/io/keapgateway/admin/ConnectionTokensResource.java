@@ -44,7 +44,7 @@ public class ConnectionTokensResource {
         this.statuses = statuses;
     }
 
-    /** Starts the browser flow: the operator opens {@code authorize_url} within the state's lifetime. */
+    /** Starts the browser flow: the operator opens {@code start_url} within the state's lifetime. */
     @POST
     @Path("{name}/authorize")
     public OAuthStates.Started authorize(@PathParam("name") String name) {

@@ -25,25 +25,43 @@ public class KeyAuthenticator {
     }
 
     /**
-     * Authenticates and authorises one request. A known key is decided at once; only an id this replica
-     * does not hold costs a store read (see {@link KeyLookup}).
+     * Step one of a request: the key whose secret was presented, whatever its standing. After it the request
+     * is known to come from that key's holder (so that a refusal can be shown in the key's activity). A known
+     * key is found at once; only an id this replica does not hold costs a store read (see {@link KeyLookup}).
      *
      * @param presented the key as sent (null when none was sent)
-     * @param path the decoded request path, without query
-     * @param xmlRpcMethod the XML-RPC method called, or null when the request is not an XML-RPC call
      * @throws GatewayException missing_key or invalid_key (malformed), at once
-     * @return the key, or a failure with invalid_key, key_revoked, key_expired, ip_denied or scope_denied
+     * @return the key, or a failure with invalid_key
      */
-    public Uni<ActiveKey> authenticate(String presented, String method, String path, String xmlRpcMethod,
-            String clientIp) {
-        return identify(presented, clientIp).map(key -> {
-            Instant now = clock.instant();
-            KeyPolicy.denial(key, method, path, xmlRpcMethod, clientIp, now).ifPresent(denial -> {
-                throw denial;
-            });
-            usage.used(key.id(), now);
+    public Uni<ActiveKey> holder(String presented) {
+        if (presented == null || presented.isEmpty()) {
+            throw new GatewayException(ErrorCode.MISSING_KEY,
+                    "Send your gateway key as 'Authorization: Bearer kgw_…' (or X-Api-Key).");
+        }
+        var parts = KeyFormat.parse(presented).orElseThrow(KeyAuthenticator::invalid);
+        return lookup.find(parts.id()).map(found -> {
+            ActiveKey key = found.orElseThrow(KeyAuthenticator::invalid);
+            if (!secretMatches(key.record(), pepper.hex(parts.secret()), clock.instant())) {
+                throw invalid();
+            }
             return key;
         });
+    }
+
+    /**
+     * Step two: may the key's holder send this request now. Counts as a use of the key when it may.
+     *
+     * @param path the decoded request path, without query
+     * @param xmlRpcMethod the XML-RPC method called, or null when the request is not an XML-RPC call
+     * @throws GatewayException key_revoked, key_expired, ip_denied or scope_denied
+     */
+    public ActiveKey authorize(ActiveKey key, String method, String path, String xmlRpcMethod, String clientIp) {
+        Instant now = clock.instant();
+        KeyPolicy.denial(key, method, path, xmlRpcMethod, clientIp, now).ifPresent(denial -> {
+            throw denial;
+        });
+        usage.used(key.id(), now);
+        return key;
     }
 
     /**
@@ -54,24 +72,12 @@ public class KeyAuthenticator {
      * @return the key, or a failure with invalid_key, key_revoked, key_expired or ip_denied
      */
     public Uni<ActiveKey> identify(String presented, String clientIp) {
-        if (presented == null || presented.isEmpty()) {
-            throw new GatewayException(ErrorCode.MISSING_KEY,
-                    "Send your gateway key as 'Authorization: Bearer kgw_…' (or X-Api-Key).");
-        }
-        var parts = KeyFormat.parse(presented).orElseThrow(KeyAuthenticator::invalid);
-        return lookup.find(parts.id()).map(found -> admit(found.orElseThrow(KeyAuthenticator::invalid),
-                parts.secret(), clientIp));
-    }
-
-    private ActiveKey admit(ActiveKey key, String secret, String clientIp) {
-        Instant now = clock.instant();
-        if (!secretMatches(key.record(), pepper.hex(secret), now)) {
-            throw invalid();
-        }
-        KeyPolicy.standing(key, clientIp, now).ifPresent(denial -> {
-            throw denial;
+        return holder(presented).map(key -> {
+            KeyPolicy.standing(key, clientIp, clock.instant()).ifPresent(denial -> {
+                throw denial;
+            });
+            return key;
         });
-        return key;
     }
 
     /** Compares with both the current and (during a rotation's grace) the previous secret, in constant time. */

@@ -2,22 +2,16 @@ package io.keapgateway.auth;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * A key's compiled scopes. A scope is {@code METHOD PATH}: METHOD is an HTTP method or {@code *}; in PATH
  * {@code *} matches within one segment (a {@code *} that is a whole segment matches one non-empty segment, so
- * {@code contacts/*} never allows {@code contacts/}) and {@code **} any number of segments. Two presets are
- * offered by name: {@code full} and {@code read-only}. Scopes by XML-RPC method, and the {@code xmlrpc:*}
- * presets, are {@link XmlRpcScopes}.
+ * {@code contacts/*} never allows {@code contacts/}) and {@code **} any number of segments. A scope without a
+ * space is the name of a preset ({@link ScopePresets}), expanded here; an unknown name is refused. Scopes by
+ * XML-RPC method are {@link XmlRpcScopes}.
  */
 public final class Scopes {
-
-    /** Preset names and what they stand for. */
-    public static final Map<String, List<String>> PRESETS = Map.of(
-            "full", List.of("* /crm/**"),
-            "read-only", List.of("GET /crm/rest/**", "HEAD /crm/rest/**"));
 
     private static final Pattern METHOD = Pattern.compile("\\*|[A-Z]{3,10}");
 
@@ -46,8 +40,7 @@ public final class Scopes {
             }
             String[] parts = scope.trim().split("\\s+");
             if (parts.length != 2 || !METHOD.matcher(parts[0]).matches() || !parts[1].startsWith("/")) {
-                throw new IllegalArgumentException("scope '" + scope + "' is not 'METHOD /path' or a preset "
-                        + PRESETS.keySet());
+                throw new IllegalArgumentException("scope '" + scope + "' is not 'METHOD /path'");
             }
             rules.add(new Rule(parts[0], glob(parts[1])));
         }
@@ -57,11 +50,18 @@ public final class Scopes {
     /** The scopes with presets replaced by what they stand for; none given means {@code full}. */
     public static List<String> expand(List<String> scopes) {
         if (scopes == null || scopes.isEmpty()) {
-            return PRESETS.get("full");
+            return ScopePresets.expansion("full").orElseThrow();
         }
         List<String> expanded = new ArrayList<>();
         for (String scope : scopes) {
-            expanded.addAll(PRESETS.getOrDefault(scope, XmlRpcScopes.PRESETS.getOrDefault(scope, List.of(scope))));
+            String trimmed = scope.trim();
+            if (trimmed.matches(".*\\s.*")) { // a rule; a single word is a preset name
+                expanded.add(trimmed);
+            } else {
+                expanded.addAll(ScopePresets.expansion(trimmed).orElseThrow(() -> new IllegalArgumentException(
+                        "unknown scope preset '" + scope + "' (presets: " + String.join(", ", ScopePresets.names())
+                                + "; a rule is 'METHOD /path')")));
+            }
         }
         return expanded;
     }

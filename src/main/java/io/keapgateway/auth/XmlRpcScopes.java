@@ -1,5 +1,7 @@
 package io.keapgateway.auth;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -22,14 +24,21 @@ public final class XmlRpcScopes {
      * {@code get…}, the affiliate reports ({@code APIAffiliateService.aff…}) and
      * {@code SearchService.quickSearch}. {@code xmlrpc:write} is every method.
      */
-    public static final Map<String, List<String>> PRESETS = Map.of(
-            "xmlrpc:read", List.of("XMLRPC *.load", "XMLRPC *.query*", "XMLRPC *.count", "XMLRPC *.find*",
+    static final Map<String, List<String>> PRESETS = orderedPresets(
+            List.of("XMLRPC *.load", "XMLRPC *.query*", "XMLRPC *.count", "XMLRPC *.find*",
                     "XMLRPC *.get*", "XMLRPC APIAffiliateService.aff*", "XMLRPC SearchService.quickSearch"),
-            "xmlrpc:write", List.of("POST /crm/xmlrpc/**"));
+            List.of("POST /crm/xmlrpc/**"));
 
     private static final Pattern METHOD_GLOB = Pattern.compile("[A-Za-z0-9_*]{1,64}\\.[A-Za-z0-9_*]{1,64}");
 
     private XmlRpcScopes() {
+    }
+
+    private static Map<String, List<String>> orderedPresets(List<String> read, List<String> write) {
+        Map<String, List<String>> presets = new LinkedHashMap<>();
+        presets.put("xmlrpc:read", read);
+        presets.put("xmlrpc:write", write);
+        return Collections.unmodifiableMap(presets);
     }
 
     /** True if {@code scope} names XML-RPC methods rather than an HTTP method and path. */

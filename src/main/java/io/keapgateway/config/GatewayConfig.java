@@ -67,6 +67,9 @@ public interface GatewayConfig {
     /** OAuth token custody. */
     OAuth oauth();
 
+    /** The per-key record of recent proxied requests shown in the console. */
+    Activity activity();
+
     /** The two stores. */
     enum StoreKind {
         /** Real Redis; several replicas share it. */
@@ -282,5 +285,19 @@ public interface GatewayConfig {
          */
         @WithDefault("10s")
         Duration unknownIdWindow();
+    }
+
+    /** Per-key activity: the last requests of each key, written to the store in batches. */
+    interface Activity {
+        /**
+         * How often each replica writes the requests it noted to the store. A replica that crashes loses at
+         * most this much of its activity.
+         */
+        @WithDefault("1s")
+        Duration flushInterval();
+
+        /** Most requests noted between two writes (all keys together); beyond it the oldest are dropped. */
+        @WithDefault("20000")
+        int pendingLimit();
     }
 }

@@ -9,6 +9,7 @@ public enum ErrorCode {
     UNAUTHORIZED(401, "Admin token required"),
     SCOPE_DENIED(403, "Outside the key's scopes"),
     IP_DENIED(403, "Client address not allowed for this key"),
+    CROSS_ORIGIN(403, "Cross-origin admin call refused"),
     NOT_FOUND(404, "Not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     LENGTH_REQUIRED(411, "Length required"),

@@ -25,6 +25,9 @@ public class ErrorPages {
             Map.entry("unauthorized", "The admin API needs the admin token as <code>Authorization: Bearer …</code>."),
             Map.entry("scope_denied", "The key's scopes do not allow this method and path. Ask the operator to"
                     + " widen them, or use a key meant for this call."),
+            Map.entry("cross_origin", "An admin call came from a page of another site (its <code>Origin</code> is not"
+                    + " the gateway's own), so it was refused. Use the console served by the gateway, or call the"
+                    + " admin API from a script, which sends no <code>Origin</code>."),
             Map.entry("ip_denied", "The key may not be used from this client address (its <code>allowed_ips</code>)."),
             Map.entry("not_found", "The gateway forwards only <code>/crm/rest/v1/**</code>, <code>/crm/rest/v2/**</code>,"
                     + " <code>/crm/xmlrpc</code> and <code>/crm/xmlrpc/v1</code>; or the admin object does not exist."),

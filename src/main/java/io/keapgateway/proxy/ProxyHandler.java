@@ -1,5 +1,6 @@
 package io.keapgateway.proxy;
 
+import io.keapgateway.activity.KeyActivity;
 import io.keapgateway.auth.ActiveKey;
 import io.keapgateway.auth.KeyAuthenticator;
 import io.keapgateway.auth.KeyGuessing;
@@ -52,6 +53,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final RateLimiter limiter;
     private final UpstreamGuards guards;
     private final ProxyTelemetry telemetry;
+    private final KeyActivity activity;
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
@@ -62,7 +64,7 @@ class ProxyHandler implements Handler<RoutingContext> {
 
     ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
             Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, ProxyTelemetry telemetry,
-            GatewayConfig config) {
+            KeyActivity activity, GatewayConfig config) {
         this.keys = keys;
         this.guessing = guessing;
         this.connections = connections;
@@ -71,6 +73,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.limiter = limiter;
         this.guards = guards;
         this.telemetry = telemetry;
+        this.activity = activity;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
@@ -108,7 +111,7 @@ class ProxyHandler implements Handler<RoutingContext> {
                 presented = xmlRpc.keyInFirstParameter();
             }
             Buffer body = xmlRpc == null ? null : xmlRpc.towardsKeap(presented);
-            authenticate(request, target, presented, xmlRpc == null ? null : xmlRpc.call().methodName())
+            authenticate(context, target, presented, xmlRpc == null ? null : xmlRpc.call().methodName())
                     .chain(key -> admit(context, key, body))
                     .subscribe().with(
                             go -> vertxContext.runOnContext(v -> forward(context, target, go.connection(), go)),
@@ -118,17 +121,36 @@ class ProxyHandler implements Handler<RoutingContext> {
         }
     }
 
-    /** Checks the presented key; a failed check counts towards the address's key-guessing block. */
-    private Uni<ActiveKey> authenticate(HttpServerRequest request, RequestTarget target, String presented,
+    /**
+     * Checks the presented key, then what it may do; a failed check counts towards the address's key-guessing
+     * block. Once the secret matched, the request is noted in the key's activity, allowed or not.
+     */
+    private Uni<ActiveKey> authenticate(RoutingContext context, RequestTarget target, String presented,
             String xmlRpcMethod) {
+        HttpServerRequest request = context.request();
         String address = request.remoteAddress().hostAddress();
         try {
-            return keys.authenticate(presented, request.method().name(), target.decodedPath(), xmlRpcMethod, address)
+            return keys.holder(presented)
+                    .invoke(key -> noteInActivity(context, key, target))
+                    .map(key -> keys.authorize(key, request.method().name(), target.decodedPath(), xmlRpcMethod,
+                            address))
                     .onFailure(GatewayException.class)
                     .transform(refused -> guessing.refused(address, (GatewayException) refused));
         } catch (GatewayException refused) {
             throw guessing.refused(address, refused);
         }
+    }
+
+    /**
+     * When the response head goes out (its status known, Keap's latency too), the request is noted in the
+     * key's activity. The head, not the end: a refusal may take the response's own end handler (to close the
+     * connection), and a long download is worth showing before it ends.
+     */
+    private void noteInActivity(RoutingContext context, ActiveKey key, RequestTarget target) {
+        String method = context.request().method().name();
+        ProxyExchange exchange = ProxyTelemetry.of(context);
+        context.addHeadersEndHandler(head -> activity.note(key.id(), method, target.rawPath(),
+                context.response().getStatusCode(), exchange.upstreamMillis()));
     }
 
     /** The key's connection, its limits taken, and the credential to call Keap with. */

@@ -171,6 +171,11 @@ final class MemoryStore implements Store {
     }
 
     @Override
+    public synchronized void pushCappedAll(Map<String, List<String>> lists, int max) {
+        lists.forEach((list, values) -> values.forEach(value -> pushCapped(list, value, max)));
+    }
+
+    @Override
     public synchronized List<String> first(String list, int count) {
         List<String> entries = lists.getOrDefault(list, new LinkedList<>());
         return new ArrayList<>(entries.subList(0, Math.min(count, entries.size())));

@@ -70,6 +70,12 @@ final class RedisStore implements Store {
             redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
             return 1""");
 
+    /** KEYS[1] the list, ARGV[1] the cap, ARGV[2..] the entries oldest first. */
+    private static final LuaScript PUSH_ALL_CAPPED = new LuaScript("""
+            redis.call('LPUSH', KEYS[1], unpack(ARGV, 2))
+            redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+            return 1""");
+
     private final ReactiveRedisDataSource redis;
     private final String prefix;
 
@@ -209,6 +215,23 @@ final class RedisStore implements Store {
     @Override
     public void pushCapped(String list, String value, int max) {
         await(PUSH_CAPPED.run(redis, List.of(key(list)), List.of(value, Integer.toString(max))));
+    }
+
+    @Override
+    public void pushCappedAll(Map<String, List<String>> lists, int max) {
+        // One script per list (each list is its own key, possibly on its own Cluster slot), all sent at once.
+        List<Uni<Response>> pushes = new ArrayList<>();
+        lists.forEach((list, values) -> {
+            if (!values.isEmpty()) {
+                List<String> args = new ArrayList<>(values.size() + 1);
+                args.add(Integer.toString(max));
+                args.addAll(values);
+                pushes.add(PUSH_ALL_CAPPED.run(redis, List.of(key(list)), args));
+            }
+        });
+        if (!pushes.isEmpty()) {
+            await(Uni.join().all(pushes).andCollectFailures().replaceWithVoid());
+        }
     }
 
     @Override

@@ -92,6 +92,12 @@ public interface Store {
     /** Pushes to the front of a list that keeps at most {@code max} entries. */
     void pushCapped(String list, String value, int max);
 
+    /**
+     * Pushes several entries to the front of several capped lists at once (values oldest first, so the
+     * newest ends up first), each list trimmed to {@code max} entries: one round of calls for all of them.
+     */
+    void pushCappedAll(Map<String, List<String>> lists, int max);
+
     /** The first {@code count} entries of a list, newest first. */
     List<String> first(String list, int count);
 

@@ -34,6 +34,11 @@ public final class ProxyExchange {
         upstreamStartNanos = System.nanoTime();
     }
 
+    /** The milliseconds Keap took to answer (its response head), or null when Keap was not called (yet). */
+    public Long upstreamMillis() {
+        return upstreamNanos < 0 ? null : upstreamNanos / 1_000_000;
+    }
+
     long upstreamEnded() {
         upstreamNanos = System.nanoTime() - upstreamStartNanos;
         return upstreamNanos;

@@ -63,9 +63,14 @@ public final class GatewayProcess implements AutoCloseable {
         return gateway;
     }
 
-    /** Starts a replica without waiting: for tests of start-up itself. */
+    /**
+     * Starts a replica without waiting: for tests of start-up itself. The main port is free one, or
+     * {@code QUARKUS_HTTP_PORT} of the environment when a test needs to know it beforehand (e.g. for
+     * {@code KEAP_GATEWAY_PUBLIC_URL}).
+     */
     public static GatewayProcess launch(Map<String, String> environment) throws IOException {
-        int port = freePort();
+        int port = environment.containsKey("QUARKUS_HTTP_PORT") ? Integer.parseInt(environment.get("QUARKUS_HTTP_PORT"))
+                : freePort();
         int managementPort = freePort();
         List<String> command = new ArrayList<>();
         Path nativeImage = Path.of(System.getProperty("native.image.path", "target/none"));
@@ -179,7 +184,8 @@ public final class GatewayProcess implements AutoCloseable {
         throw new IllegalStateException("gateway not live after " + timeout + ":\n" + logs());
     }
 
-    private static int freePort() throws IOException {
+    /** A port nothing listens on right now. */
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

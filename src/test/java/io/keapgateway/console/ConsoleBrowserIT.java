@@ -1,0 +1,260 @@
+package io.keapgateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.keapgateway.testsupport.FakeKeap;
+import io.keapgateway.testsupport.FakeKeapResource;
+import io.keapgateway.testsupport.GatewayProcess;
+import io.keapgateway.testsupport.RedisPeek;
+import io.keapgateway.testsupport.TestRun;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The operator's path from nothing to a contractor's key, in a real headless Chromium (Debian's
+ * {@code chromium} and {@code chromedriver}; nothing is downloaded) against the packaged gateway and the fake
+ * Keap: sign in, set up the OAuth app, connect through Keap's redirect, create a key with two presets, watch
+ * its allowed and denied calls, revoke it, sign out. Any browser console error or CSP violation fails it;
+ * each panel is saved as a screenshot under {@code target/console-screenshots/}.
+ */
+class ConsoleBrowserIT {
+
+    private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+    /** Slow machine margin for anything the page does after a click (it waits on the gateway). */
+    private static final Duration PAGE = Duration.ofSeconds(30);
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<String> browserErrors = new ArrayList<>();
+    private FakeKeap keap;
+    private String prefix;
+    private GatewayProcess gateway;
+    private WebDriver browser;
+    private WebDriverWait wait;
+    private Path profile;
+
+    @BeforeEach
+    void start() throws Exception {
+        keap = FakeKeap.start();
+        keap.registerApp(FakeKeapResource.CLIENT_ID, FakeKeapResource.CLIENT_SECRET);
+        prefix = TestRun.prefix("console-" + UUID.randomUUID().toString().substring(0, 8));
+        int port = GatewayProcess.freePort();
+        Map<String, String> env = GatewayProcess.environment(keap.baseUrl(), prefix);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("KEAP_GATEWAY_PUBLIC_URL", "http://localhost:" + port);
+        gateway = GatewayProcess.start(env);
+        profile = Files.createTempDirectory("console-chromium-");
+        browser = chromium(profile);
+        wait = new WebDriverWait(browser, PAGE);
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+        keap.close();
+        try (RedisPeek redis = RedisPeek.local()) {
+            redis.deleteAll(prefix);
+        }
+        deleteTree(profile);
+    }
+
+    @Test
+    void takesTheOwnerFromNothingToAContractorsKeyAndBack() throws Exception {
+        browser.get(gateway.url() + "/");
+        assertThat(browser.getCurrentUrl()).isEqualTo(gateway.url() + "/console");
+        screenshot(visible(By.id("sign-in")), "1-sign-in");
+        type(By.id("admin-token"), GatewayProcess.ADMIN_TOKEN);
+        click(By.cssSelector("#sign-in-form button[type=submit]"));
+        visible(By.id("app"));
+
+        // Set up the OAuth app, then connect through Keap's consent page and the gateway's callback.
+        expand("setup");
+        type(By.id("setup-client-id"), FakeKeapResource.CLIENT_ID);
+        type(By.id("setup-client-secret"), FakeKeapResource.CLIENT_SECRET);
+        click(By.cssSelector("#setup-form button[type=submit]"));
+        WebElement redirectUri = visible(By.id("redirect-default"));
+        assertThat(redirectUri.getDomProperty("value")).isEqualTo(gateway.url() + "/oauth/callback");
+        click(By.cssSelector("[data-connection=default] button[data-action=connect]"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Connected"));
+        assertThat(browser.getCurrentUrl()).startsWith(gateway.url() + "/oauth/callback?");
+        assertThat(browser.findElement(By.tagName("body")).getText()).contains(keap.tenant());
+        collectBrowserLog();
+        click(By.linkText("Back to the console"));
+        wait.until(ExpectedConditions.attributeToBe(
+                By.cssSelector("[data-connection=default] .badge"), "data-status", "connected"));
+        assertThat(text(By.cssSelector("[data-connection=default]"))).contains(keap.tenant());
+        screenshot(visible(By.id("connect")), "2-connect");
+
+        // A key with two presets, shown once.
+        expand("create-key");
+        type(By.id("key-name"), "contractor");
+        new Select(visible(By.id("preset-contacts"))).selectByValue("contacts:read");
+        new Select(visible(By.id("preset-tags"))).selectByValue("tags:write");
+        click(By.cssSelector("#key-form button[type=submit]"));
+        String key = visible(By.id("new-key-value")).getDomProperty("value");
+        assertThat(key).matches("kgw_[0-9A-Za-z]{12}_[0-9A-Za-z]{40,}");
+        String id = key.split("_")[1];
+        assertThat(browser.findElement(By.id("new-key-snippet")).getDomProperty("value"))
+                .contains("Authorization: Bearer " + key).contains(gateway.url() + "/crm/rest/v2/");
+        assertThat(text(By.id("new-key"))).contains("only once");
+        By row = By.cssSelector("tr[data-key='" + id + "']");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "contacts:read, tags:write"));
+        screenshot(visible(By.id("keys")), "3-keys-new-key");
+        click(By.id("new-key-done"));
+        assertThat(browser.findElement(By.id("new-key-value")).getDomProperty("value")).isEmpty();
+
+        // The contractor uses it: one call allowed, one outside its scopes.
+        assertThat(proxyGet(key, "/crm/rest/v1/contacts?limit=1").statusCode()).isEqualTo(200);
+        HttpResponse<String> denied = http.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/crm/rest/v2/contacts"))
+                .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(denied.statusCode()).isEqualTo(403);
+
+        // Both show in its activity once the replica has written them (about a second).
+        click(By.cssSelector("tr[data-key='" + id + "'] button[data-action=activity]"));
+        await().atMost(PAGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            click(By.cssSelector("#activity-form button[type=submit]"));
+            assertThat(texts("#activity-table td.status")).containsExactly("403", "200");
+        });
+        assertThat(text(By.id("activity-table"))).contains("/crm/rest/v2/contacts", "/crm/rest/v1/contacts")
+                .doesNotContain("limit=1");
+        screenshot(visible(By.id("activity")), "4-activity");
+
+        // The calls brought Keap's quota report: the connection shows it as bars (after a reload, still signed in).
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("[data-connection=default] meter"), 2));
+        assertThat(text(By.cssSelector("[data-connection=default] .quota"))).contains("Today:", "This minute:");
+        screenshot(visible(By.id("connect")), "5-connect-quota");
+
+        // Revoke it (after confirming); the proxy refuses it from then on.
+        click(By.cssSelector("tr[data-key='" + id + "'] button[data-action=revoke]"));
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "revoked"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                () -> assertThat(proxyGet(key, "/crm/rest/v1/contacts").body()).contains("key_revoked"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "key.revoke"));
+        screenshot(visible(By.id("audit")), "6-audit");
+
+        click(By.id("sign-out"));
+        visible(By.id("sign-in"));
+        assertThat(((ChromeDriver) browser).executeScript("return window.sessionStorage.length")).isEqualTo(0L);
+        assertThat(browser.findElement(By.id("app")).isDisplayed()).isFalse();
+
+        collectBrowserLog();
+        assertThat(browserErrors).as("browser console errors and CSP violations").isEmpty();
+    }
+
+    private static WebDriver chromium(Path profile) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1280,2400", "--user-data-dir=" + profile.toAbsolutePath());
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        // The driver is given, so Selenium Manager never runs (and never downloads anything).
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    /** Console errors, failed loads and CSP violations ("Refused to …") are all SEVERE entries of the log. */
+    private void collectBrowserLog() {
+        for (LogEntry entry : browser.manage().logs().get(LogType.BROWSER)) {
+            if (entry.getLevel().intValue() >= Level.SEVERE.intValue() || entry.getMessage().contains("Refused to")) {
+                browserErrors.add(entry.getLevel() + " " + entry.getMessage());
+            }
+        }
+    }
+
+    private HttpResponse<String> proxyGet(String key, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(gateway.url() + path)).header("Authorization", "Bearer " + key)
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private WebElement visible(By locator) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(locator));
+    }
+
+    private void click(By locator) {
+        wait.until(ExpectedConditions.elementToBeClickable(locator)).click();
+    }
+
+    /** Opens a {@code <details>} section the way a user does, unless the page has opened it already. */
+    private void expand(String detailsId) {
+        WebElement details = visible(By.id(detailsId));
+        if (!"true".equals(details.getDomProperty("open"))) {
+            click(By.cssSelector("#" + detailsId + " > summary"));
+        }
+        wait.until(driver -> "true".equals(details.getDomProperty("open")));
+    }
+
+    private void type(By locator, String text) {
+        WebElement field = visible(locator);
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    private String text(By locator) {
+        return visible(locator).getText();
+    }
+
+    /** The texts of every element {@code selector} matches, read at once (the page may redraw meanwhile). */
+    @SuppressWarnings("unchecked")
+    private List<String> texts(String selector) {
+        return (List<String>) ((ChromeDriver) browser).executeScript(
+                "return [...document.querySelectorAll(arguments[0])].map((node) => node.textContent)", selector);
+    }
+
+    private static void screenshot(WebElement panel, String name) throws IOException {
+        File shot = panel.getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
