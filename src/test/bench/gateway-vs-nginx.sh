@@ -443,8 +443,8 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # --- report ---------------------------------------------------------------------------------------------
-# Measured rounds only, summed per target and scenario: req/s = requests / time; latencies are the mean of
-# the rounds' percentiles; CPU and Redis per request = their totals / requests.
+# Measured rounds only, summed per target and scenario: req/s = all requests / all rounds' time; latencies
+# are the mean of the rounds' percentiles; CPU and Redis per request = their totals / requests.
 awk -F'\t' '$3 !~ /^warm/ {
     k = $1 "\t" $2; n[k]++; req[k] += $4; us[k] += $5; non2xx[k] += $6; sock[k] += $7
     p50[k] += $8; p99[k] += $9; p999[k] += $10; cpu[k] += $11; rcpu[k] += $12; scripts[k] += $13; all[k] += $14
@@ -452,13 +452,14 @@ awk -F'\t' '$3 !~ /^warm/ {
     hp99[k] += $16
 } END {
     for (k in n) printf "%s\t%.1f\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.4f\t%.4f\t%.3f\t%.3f\t%d\t%.3f\n", k,
-        req[k] / us[k] * 1e6 * 1, req[k], non2xx[k], sock[k], p50[k] / n[k] / 1000, p99[k] / n[k] / 1000,
+        req[k] / us[k] * 1e6, req[k], non2xx[k], sock[k], p50[k] / n[k] / 1000, p99[k] / n[k] / 1000,
         p999[k] / n[k] / 1000, cpu[k] * 1000 / req[k], rcpu[k] * 1000 / req[k], scripts[k] / req[k],
         all[k] / req[k], rss[k] / 1024, hp99[k] / n[k] / 1000
 }' "$RESULTS" >"$WORK/summary.tsv"
-# Note: req[k] / us[k] is over the summed durations, i.e. the rate across all rounds.
-get() { # TARGET SCENARIO COLUMN (2 req/s, 3 requests, 4 non-2xx, 5 socket errors, 6 p50, 7 p99, 8 p99.9,
-    #     9 CPU ms/req, 10 Redis CPU ms/req, 11 scripts/req, 12 commands/req, 13 RSS MB, 14 honest p99)
+# get TARGET SCENARIO COLUMN: one value of summary.tsv. Columns: 2 req/s, 3 requests, 4 non-2xx, 5 socket
+# errors, 6 p50, 7 p99, 8 p99.9 (ms), 9 CPU ms/request, 10 Redis CPU ms/request, 11 script calls/request,
+# 12 Redis commands/request, 13 highest RSS (MB), 14 the honest key's p99 during the flood (ms).
+get() {
     awk -F'\t' -v t="$1" -v s="$2" -v c="$(($3 + 1))" '$1 == t && $2 == s {print $c}' "$WORK/summary.tsv"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "–"; else printf "%.2f", a / b}'; }
