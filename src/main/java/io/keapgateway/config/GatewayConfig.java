@@ -167,6 +167,24 @@ public interface GatewayConfig {
         /** Default per-key limits, when a key sets none. */
         Key key();
 
+        /** How much of a bucket a replica reserves from Redis at once, to spend without asking again. */
+        Batch batch();
+
+        /**
+         * Batches of the shared limits (README "Limits"): a replica reserves up to {@code max} requests of a
+         * key's and its connection's buckets in one script call and spends them locally for at most
+         * {@code lifetime}; what is left then is handed back.
+         */
+        interface Batch {
+            /** Largest batch, in requests; 1 asks Redis for every request. */
+            @WithDefault("16")
+            int max();
+
+            /** How long a batch may be spent; checked, and leftovers handed back, every second. */
+            @WithDefault("1s")
+            Duration lifetime();
+        }
+
         /** Per-connection limits; unset values take defaults that respect Keap's quotas for the connection's mode. */
         interface Connection {
             /** Requests per second (default 20; api-key connections 5). */

@@ -59,9 +59,6 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final long replayBufferSize;
     private final long xmlRpcMaxBody;
 
-    /** The decision when limits are switched off: allowed, with no limit to announce. */
-    private static final Decision UNLIMITED = new Decision(true, null, java.time.Duration.ZERO, null, null);
-
     ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
             Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, ProxyTelemetry telemetry,
             KeyActivity activity, GatewayConfig config) {
@@ -172,7 +169,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     }
 
     private Uni<Decision> limits(ActiveKey key, Connection connection) {
-        return limitsEnabled ? limiter.acquire(limitRequest(key, connection)) : Uni.createFrom().item(UNLIMITED);
+        return limitsEnabled ? limiter.acquire(limitRequest(key, connection)) : Uni.createFrom().item(Decision.UNLIMITED);
     }
 
     /**
@@ -191,8 +188,7 @@ class ProxyHandler implements Handler<RoutingContext> {
             fail(context, full);
             return;
         }
-        Map<String, String> limitHeaders = go.decision().policyHeader() == null ? Map.of() : Map.of(
-                "RateLimit-Policy", go.decision().policyHeader(), "RateLimit", go.decision().rateLimitHeader());
+        Map<String, String> limitHeaders = go.decision().headers();
         String requestId = context.get(RequestGuard.REQUEST_ID);
         ProxyExchange exchange = ProxyTelemetry.of(context);
         exchange.sendingUpstream();

@@ -11,11 +11,15 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Runs {@code limiter.lua}: one EVALSHA decides one request against all of its shared limits. */
+/**
+ * Runs {@code limiter.lua}: one EVALSHA decides one request against all of its shared limits and reserves a
+ * batch for the requests after it; and {@code settle.lua}, which hands back what a batch did not use.
+ */
 final class LimiterScript {
 
     private static final String SOURCE = resource("/io/keapgateway/ratelimit/limiter.lua");
     private static final LuaScript SCRIPT = new LuaScript(SOURCE);
+    private static final LuaScript SETTLE = LuaScript.fromResource("/io/keapgateway/ratelimit/settle.lua");
 
     private final ReactiveRedisDataSource redis;
     private final LimitKeys keys;
@@ -25,12 +29,17 @@ final class LimiterScript {
         this.keys = keys;
     }
 
+    /** Decides one request and, when allowed, charges every bucket for it alone. */
+    Uni<Verdict> decide(String connection, String keyId, EffectiveLimits limits, Long nowMillis) {
+        return reserve(connection, keyId, limits, 1, nowMillis).map(Reservation::verdict);
+    }
+
     /**
-     * Decides and, when allowed, charges every bucket.
+     * Decides one request and, when allowed, charges every bucket for up to {@code batch} requests.
      *
      * @param nowMillis null to use Redis's clock; a fixed epoch-ms time for tests
      */
-    Uni<Verdict> decide(String connection, String keyId, EffectiveLimits limits, Long nowMillis) {
+    Uni<Reservation> reserve(String connection, String keyId, EffectiveLimits limits, int batch, Long nowMillis) {
         List<String> args = List.of(
                 nowMillis == null ? "" : Long.toString(nowMillis),
                 number(limits.keyRate()),
@@ -39,8 +48,25 @@ final class LimiterScript {
                 number(limits.connectionRate()),
                 Long.toString(limits.connectionBurst()),
                 Long.toString(limits.connectionDaily()),
-                limits.highPriority() ? "1" : "0");
-        return SCRIPT.run(redis, keys.decision(connection, keyId), args).map(LimiterScript::verdict);
+                limits.highPriority() ? "1" : "0",
+                Integer.toString(batch));
+        return SCRIPT.run(redis, keys.decision(connection, keyId), args).map(LimiterScript::reservation);
+    }
+
+    /**
+     * Hands back {@code unused} requests of a batch counted on {@code day} and counts {@code denied} requests
+     * this replica refused by itself.
+     */
+    Uni<Void> settle(String connection, String keyId, EffectiveLimits limits, long unused, long denied, long day) {
+        List<String> args = List.of(Long.toString(unused), Long.toString(intervalMicros(limits.keyRate())),
+                Long.toString(intervalMicros(limits.connectionRate())), Long.toString(denied), Long.toString(day));
+        return SETTLE.run(redis, List.of(keys.key(connection, keyId), keys.connection(connection)), args)
+                .replaceWithVoid();
+    }
+
+    /** The µs between two requests at {@code rate}, as {@code limiter.lua} computes it. */
+    static long intervalMicros(double rate) {
+        return Math.max(1, (long) Math.floor(1_000_000 / rate));
     }
 
     /**
@@ -49,6 +75,12 @@ final class LimiterScript {
      */
     Uni<Void> preload() {
         return redis.execute("SCRIPT", "LOAD", SOURCE).replaceWithVoid();
+    }
+
+    private static Reservation reservation(Response reply) {
+        Verdict verdict = verdict(reply);
+        return new Reservation(verdict, reply.get(8).toInteger(), reply.get(9).toLong(), reply.get(10).toLong() == 1,
+                reply.get(11).toLong());
     }
 
     private static Verdict verdict(Response reply) {

@@ -15,6 +15,8 @@ import java.util.OptionalLong;
  * @param connectionBurst per-connection burst; empty takes the mode's default
  * @param connectionDaily per-connection requests per UTC day; empty takes the mode's default
  * @param redisTimeout longest wait for Redis on the request path before deciding locally
+ * @param batchMax the largest batch a replica reserves ({@link Batches}); 1 for one script call per request
+ * @param batchLifetime how long a batch may be spent
  */
 record LimiterSettings(
         String prefix,
@@ -23,7 +25,9 @@ record LimiterSettings(
         OptionalInt connectionRate,
         OptionalInt connectionBurst,
         OptionalLong connectionDaily,
-        Duration redisTimeout) {
+        Duration redisTimeout,
+        int batchMax,
+        Duration batchLifetime) {
 
     /**
      * A request waits at most this long for Redis before the local limiter decides it. Not shorter: on a busy
@@ -49,7 +53,9 @@ record LimiterSettings(
                 limits.connection().rate(),
                 limits.connection().burst(),
                 limits.connection().daily(),
-                REDIS_TIMEOUT);
+                REDIS_TIMEOUT,
+                limits.batch().max(),
+                limits.batch().lifetime());
     }
 
     /** The limits that apply to one request. Rates and bursts below 1 are raised to 1. */

@@ -21,12 +21,6 @@ final class RateLimitHeaders {
         return '"' + name + "\";r=" + Math.max(0, remaining) + ";t=" + secondsUp(Math.max(0, resetMillis));
     }
 
-    /** The policy name of a header written by this class: the text between the first two quotes. */
-    static String limitName(String header) {
-        int end = header.indexOf('"', 1);
-        return header.startsWith("\"") && end > 0 ? header.substring(1, end) : "";
-    }
-
     /** Milliseconds to whole seconds, rounded up (a client waiting that long is never early). */
     static long secondsUp(long millis) {
         return (millis + 999) / 1000;

@@ -27,7 +27,9 @@ import org.jboss.logging.Logger;
  * Keap itself reports. The proxy calls {@link #acquire} before forwarding a request and {@link #observe}
  * with every response Keap sends back.
  *
- * <p>Shared state lives in Redis and is decided by one script call per request. When Redis fails or does
+ * <p>Shared state lives in Redis and is decided by its script; a replica reserves small batches of each
+ * bucket and spends them, and repeats a denial until the bucket refills, without asking Redis each time
+ * ({@link Batches}). When Redis fails or does
  * not answer within {@link LimiterSettings#REDIS_TIMEOUT}, this replica decides alone with its share of
  * each limit (limit / replicas seen recently) until a heartbeat reaches Redis again. Redis alone never
  * makes a request fail.
@@ -48,6 +50,7 @@ public class RateLimiter {
     private final LocalMode mode;
     private final ReplicaCensus census;
     private final KeapObserver keap;
+    private final Batches batches;
     private volatile boolean scriptLoaded;
     /** Consecutive Redis answers slower than the timeout. */
     private final AtomicInteger slowAnswers = new AtomicInteger();
@@ -69,6 +72,7 @@ public class RateLimiter {
         this.mode = new LocalMode(registry);
         this.census = new ReplicaCensus(redis, keys);
         this.keap = new KeapObserver(redis, keys, clock, new Backoff(() -> ThreadLocalRandom.current().nextDouble()));
+        this.batches = new Batches(settings.batchMax(), settings.batchLifetime().toMillis());
     }
 
     @PostConstruct
@@ -99,8 +103,9 @@ public class RateLimiter {
             return Uni.createFrom().item(decideLocally(request, limits));
         }
         Context context = Vertx.currentContext();
-        Uni<Decision> shared = script.decide(request.connection(), request.keyId(), limits, null)
-                .ifNoItem().after(settings.redisTimeout()).fail()
+        Uni<Decision> shared = batches.decide(request.connection(), request.keyId(), limits, census.replicas(), now,
+                        batch -> script.reserve(request.connection(), request.keyId(), limits, batch, null)
+                                .ifNoItem().after(settings.redisTimeout()).fail())
                 .map(Verdict::toDecision)
                 .invoke(decided -> slowAnswers.set(0))
                 .onFailure().recoverWithItem(failure -> {
@@ -130,14 +135,18 @@ public class RateLimiter {
         if (redis == null) {
             return counted;
         }
+        // Redis counts a batch when it is reserved, and the denials repeated here when they are settled.
+        Usage batched = batches.pending(connection, keyId);
+        Usage unsettled = new Usage(-batched.requestsToday(), batched.deniedToday());
         try {
             Map<String, String> fields = redis.hash(String.class)
                     .hmget(keys.key(connection, keyId), "day", "requests", "denied")
                     .await().atMost(ADMIN_TIMEOUT);
             if (!Long.toString(day).equals(fields.get("day"))) {
-                return counted;
+                return counted.plus(new Usage(0, unsettled.deniedToday()));
             }
-            return counted.plus(new Usage(number(fields.get("requests")), number(fields.get("denied"))));
+            Usage stored = new Usage(number(fields.get("requests")), number(fields.get("denied")));
+            return counted.plus(stored).plus(unsettled);
         } catch (RuntimeException e) {
             LOG.debugf("Usage not readable from Redis: %s", e.toString());
             return counted;
@@ -195,6 +204,16 @@ public class RateLimiter {
                 .onFailure().invoke(failure -> mode.enter(failure, census.replicas()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
+    }
+
+    /** Hands back what expired batches did not spend and counts the requests denied here, in Redis. */
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> settleBatches() {
+        if (redis == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return batches.settle(clock.millis(), script::settle)
+                .ifNoItem().after(KeapObserver.WRITE_TIMEOUT).recoverWithItem(() -> null);
     }
 
     /** Writes Keap's latest reports to Redis, each connection at most once per second. */

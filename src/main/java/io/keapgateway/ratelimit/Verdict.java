@@ -31,8 +31,7 @@ record Verdict(
                 allowed,
                 denial,
                 Duration.ofMillis(allowed ? 0 : Math.max(0, retryMillis)),
-                RateLimitHeaders.policy(limit, quota, windowSeconds),
-                RateLimitHeaders.rateLimit(limit, remaining, resetMillis));
+                new Decision.Limit(limit, quota, windowSeconds, remaining, resetMillis));
     }
 
     /** Maps the script's {@code rate_limited}/{@code quota_exhausted}; anything else is not a denial. */

@@ -32,11 +32,8 @@ public class ProxyMetrics {
         Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
         Duration.ofSeconds(60)};
-    /** Limiter reasons, as named in the {@code RateLimit-Policy} header of a denial. */
+    /** The limits that can deny a request (Decision.Limit names). */
     private static final String[] LIMITS = {"key", "key_daily", "connection", "connection_daily", "keap"};
-    /** The same names as they open a {@code RateLimit-Policy} value ({@code "key";q=20;w=1}). */
-    private static final String[] QUOTED_LIMITS = {"\"key\"", "\"key_daily\"", "\"connection\"",
-        "\"connection_daily\"", "\"keap\""};
 
     private final MeterRegistry registry;
     private final Map<String, KeyCounters> requests = new ConcurrentHashMap<>();
@@ -72,11 +69,11 @@ public class ProxyMetrics {
     }
 
     /**
-     * Counts one limiter decision: {@code denialPolicy} is null for an allowed request, else the denial's
-     * {@code RateLimit-Policy} value, which names the limit (one of a fixed set; anything else is {@code other}).
+     * Counts one limiter decision: {@code deniedBy} is null for an allowed request, else the name of the limit
+     * that denied it (one of a fixed set; anything else is {@code other}, so the tag's values stay bounded).
      */
-    void limiterDecided(String denialPolicy) {
-        String reason = denialPolicy == null ? "allowed" : limitNamedBy(denialPolicy);
+    void limiterDecided(String deniedBy) {
+        String reason = deniedBy == null ? "allowed" : knownLimit(deniedBy);
         Counter counter = decisions.get(reason);
         if (counter == null) {
             counter = decisions.computeIfAbsent(reason, name -> Counter.builder("keap_gateway_limiter_decisions")
@@ -87,10 +84,10 @@ public class ProxyMetrics {
         counter.increment();
     }
 
-    private static String limitNamedBy(String policy) {
-        for (int i = 0; i < LIMITS.length; i++) {
-            if (policy.startsWith(QUOTED_LIMITS[i])) {
-                return LIMITS[i];
+    private static String knownLimit(String name) {
+        for (String limit : LIMITS) {
+            if (limit.equals(name)) {
+                return limit;
             }
         }
         return "other";

@@ -42,7 +42,7 @@ public class ProxyTelemetry {
 
     /** Counts the limiter's decision for the request. */
     public void decided(Decision decision) {
-        metrics.limiterDecided(decision.allowed() ? null : decision.policyHeader());
+        metrics.limiterDecided(decision.allowed() ? null : decision.limitName());
     }
 
     /** Keap answered the request (its response headers arrived), or could not be reached. */

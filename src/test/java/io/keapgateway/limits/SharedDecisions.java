@@ -79,8 +79,25 @@ final class SharedDecisions {
                 + "(a Redis call over its 200 ms budget puts the replica in local mode): " + local);
     }
 
-    /** A description of the keys whose requests Redis did not all decide, or null when it decided all. */
-    static String undecidedInRedis(int redisPort, List<Sent> sent) throws IOException {
+    /**
+     * A description of the keys whose requests Redis did not all decide, or null when it decided all. The
+     * requests a replica denied by itself (a bucket Redis had found empty) reach Redis's counts when the
+     * replica settles its batches, every second: the counts are read again for up to {@link #SETTLED}.
+     */
+    static String undecidedInRedis(int redisPort, List<Sent> sent) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + SETTLED.toNanos();
+        String missing = missing(redisPort, sent);
+        while (missing != null && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            missing = missing(redisPort, sent);
+        }
+        return missing;
+    }
+
+    /** Longer than a settling round (1 s) plus a batch's lifetime (1 s). */
+    private static final java.time.Duration SETTLED = java.time.Duration.ofSeconds(3);
+
+    private static String missing(int redisPort, List<Sent> sent) throws IOException {
         StringBuilder missing = new StringBuilder();
         try (RedisPeek redis = new RedisPeek(redisPort)) {
             for (Sent key : sent) {

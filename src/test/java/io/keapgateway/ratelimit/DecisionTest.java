@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DecisionTest {
@@ -54,7 +55,10 @@ class DecisionTest {
         Decision allowed = new Verdict(true, "key", null, 0, 20, 1, 17, 400).toDecision();
         assertThrows(IllegalStateException.class, allowed::toException);
         assertThrows(IllegalArgumentException.class,
-                () -> new Decision(true, ErrorCode.RATE_LIMITED, Duration.ZERO, "", ""));
+                () -> new Decision(true, ErrorCode.RATE_LIMITED, Duration.ZERO, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Decision(false, ErrorCode.RATE_LIMITED, Duration.ZERO, null));
+        assertEquals(Map.of(), Decision.UNLIMITED.headers());
     }
 
     private static Decision denied(String limit, ErrorCode code, long retryMillis) {

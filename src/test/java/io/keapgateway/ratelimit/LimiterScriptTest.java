@@ -233,6 +233,57 @@ class LimiterScriptTest {
         assertFalse(script.decide(CONNECTION, "a", keyLimits(1, 1), null).await().atMost(WAIT).allowed());
     }
 
+    @Test
+    void aBatchIsGrantedAsFarAsEveryLimitAllowsAndCountsAsThatManyRequests() {
+        Reservation reserved = script.reserve(CONNECTION, "a", keyLimits(2, 3), 5, T0).await().atMost(WAIT);
+        assertEquals(3, reserved.granted(), "the burst of 3 bounds the batch of 5");
+        assertTrue(reserved.verdict().allowed());
+        assertEquals(0, reserved.verdict().remaining());
+        assertEquals(500, reserved.stepMillis());
+        assertEquals(2, reserved.forRequest(1).remaining(), "the first request of the batch leaves two");
+        assertEquals(1000, reserved.forRequest(2).resetMillis(), "the second leaves two intervals until full");
+        assertFalse(decide("a", keyLimits(2, 3), T0).allowed());
+
+        EffectiveLimits daily = new EffectiveLimits(100, 100, 2, 1000, 1000, 0, false);
+        Reservation quota = script.reserve(CONNECTION, "b", daily, 16, T0).await().atMost(WAIT);
+        assertEquals(2, quota.granted(), "a daily quota of 2 bounds the batch");
+        assertEquals("key_daily", quota.verdict().limit());
+        assertEquals(ErrorCode.QUOTA_EXHAUSTED, decide("b", daily, T0).denial());
+    }
+
+    @Test
+    void aDeniedReservationGrantsNothing() {
+        script.reserve(CONNECTION, "a", keyLimits(1, 1), 1, T0).await().atMost(WAIT);
+        Reservation denied = script.reserve(CONNECTION, "a", keyLimits(1, 1), 8, T0).await().atMost(WAIT);
+        assertFalse(denied.verdict().allowed());
+        assertEquals(0, denied.granted());
+    }
+
+    @Test
+    void settlingHandsBackWhatABatchDidNotSpendAndCountsTheDenialsMadeElsewhere() {
+        EffectiveLimits limits = keyLimits(2, 3);
+        Reservation reserved = script.reserve(CONNECTION, "a", limits, 3, null).await().atMost(WAIT); // Redis clock
+        assertEquals(3, reserved.granted());
+        assertFalse(script.decide(CONNECTION, "a", limits, null).await().atMost(WAIT).allowed());
+
+        script.settle(CONNECTION, "a", limits, 2, 4, reserved.day()).await().atMost(WAIT);
+        assertTrue(script.decide(CONNECTION, "a", limits, null).await().atMost(WAIT).allowed(),
+                "the two handed back can be asked for again");
+        var counts = redis.hash(String.class).hgetall(keys.key(CONNECTION, "a")).await().atMost(WAIT);
+        assertEquals("2", counts.get("requests"), "3 reserved - 2 handed back + 1");
+        assertEquals(Long.toString(1 + 4), counts.get("denied"), "the script's denial and the 4 settled");
+        var pace = redis.hash(String.class).hgetall(keys.connection(CONNECTION)).await().atMost(WAIT);
+        assertEquals("2", pace.get("used"), "the connection's count went back too");
+    }
+
+    @Test
+    void aBatchCountedYesterdayIsNotTakenFromToday() {
+        EffectiveLimits limits = keyLimits(2, 3);
+        Reservation reserved = script.reserve(CONNECTION, "a", limits, 1, null).await().atMost(WAIT);
+        script.settle(CONNECTION, "a", limits, 1, 0, reserved.day() - 1).await().atMost(WAIT);
+        assertEquals("1", redis.hash(String.class).hget(keys.key(CONNECTION, "a"), "requests").await().atMost(WAIT));
+    }
+
     private Verdict decide(String keyId, EffectiveLimits limits, long now) {
         return script.decide(CONNECTION, keyId, limits, now).await().atMost(WAIT);
     }
@@ -249,7 +300,7 @@ class LimiterScriptTest {
 
     private RateLimiter limiter(MutableClock clock) {
         LimiterSettings settings = new LimiterSettings(prefix, 10, 20, OptionalInt.empty(), OptionalInt.empty(),
-                OptionalLong.empty(), LimiterSettings.REDIS_TIMEOUT);
+                OptionalLong.empty(), LimiterSettings.REDIS_TIMEOUT, 1, java.time.Duration.ofSeconds(1));
         return new RateLimiter(redis, settings, clock, new SimpleMeterRegistry());
     }
 

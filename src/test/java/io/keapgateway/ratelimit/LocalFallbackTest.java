@@ -184,6 +184,6 @@ class LocalFallbackTest {
 
     private static LimiterSettings settings(Duration redisTimeout) {
         return new LimiterSettings(PREFIX, 10, 20, OptionalInt.empty(), OptionalInt.empty(), OptionalLong.empty(),
-                redisTimeout);
+                redisTimeout, 1, Duration.ofSeconds(1)); // batches of one: every decision is Redis's
     }
 }
