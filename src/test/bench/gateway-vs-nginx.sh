@@ -11,6 +11,8 @@
 #   NATIVE [target/*-runner when one exists]  the native executable; NATIVE=none skips it
 #   JAVA [java], JAVA_OPTS [-Xmx384m]  how the JVM gateway runs (384m: 75% of the JVM pod's 512 MiB)
 #   KEEP_WORK [unset] set to 1 to keep the temporary directory (configs, logs, raw wrk output)
+#   JFR [unset]      set to 1 to record each JVM gateway with Java Flight Recorder (settings=profile) into the
+#                    kept temporary directory, and print each recording's hottest frames at the end
 #
 # It builds target/quarkus-app with `./mvnw -B -q package -DskipTests` when it is missing; after changing the
 # code, package again yourself. It installs wrk, nginx and redis-server from Debian's packages when they are
@@ -234,6 +236,13 @@ start_gateway() {
     GW_MANAGEMENT="http://127.0.0.1:$management"
 }
 JVM_CMD=("$JAVA" $JAVA_OPTS -jar "$APP/quarkus-run.jar")
+# jvm_cmd NAME: JVM_CMD, with a flight recording of its own into $WORK/NAME.jfr when JFR=1.
+jvm_cmd() {
+    JVM=("$JAVA" $JAVA_OPTS)
+    [ "${JFR:-}" != 1 ] || JVM+=("-XX:StartFlightRecording=filename=$WORK/$1.jfr,settings=profile,dumponexit=true")
+    JVM+=(-jar "$APP/quarkus-run.jar")
+}
+[ "${JFR:-}" != 1 ] || KEEP_WORK=1
 
 # The keys live in the shared store: a first gateway issues them, then stops, so that every measured one
 # starts with them in place and its time to the first proxied 200 can be taken.
@@ -272,8 +281,10 @@ measured_start() { # NAME LIMITS COMMAND...
     TARGETS+=("$name")
     say "$name: first proxied 200 after ${STARTUP_MS[$name]} ms, RSS $((IDLE_KB[$name] / 1024)) MB"
 }
-measured_start jvm-off false "${JVM_CMD[@]}"
-measured_start jvm-on true "${JVM_CMD[@]}"
+jvm_cmd jvm-off
+measured_start jvm-off false "${JVM[@]}"
+jvm_cmd jvm-on
+measured_start jvm-on true "${JVM[@]}"
 if [ -n "$NATIVE" ]; then
     measured_start native-off false "$NATIVE"
     measured_start native-on true "$NATIVE"
@@ -558,3 +569,17 @@ WARNINGS=()
     echo "  a script and the background polling of the gateways not under load."
     for warning in "${WARNINGS[@]}"; do echo "- warning: $warning"; done
 } | tee "$WORK/report.md"
+
+# The hottest frames of each recording (JFR=1): the top frame of every execution sample, counted. The JVM
+# gateways write their recordings when they stop, so they are stopped here first.
+if [ "${JFR:-}" = 1 ]; then
+    for target in jvm-off jvm-on; do kill "${PID[$target]}" 2>/dev/null && wait "${PID[$target]}" 2>/dev/null || true; done
+    JFR_TOOL=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jfr
+    for recording in "$WORK"/jvm-*.jfr; do
+        echo
+        echo "Hottest frames of $(basename "$recording" .jfr) (top of stack, share of execution samples):"
+        "$JFR_TOOL" print --events jdk.ExecutionSample "$recording" |
+            awk '/stackTrace = \[/ { getline; sub(/^[ \t]+/, ""); sub(/[ \t]+line:.*/, ""); top[$0]++; n++ }
+                 END { for (f in top) printf "%6.2f%%  %s\n", 100 * top[f] / n, f }' | sort -rn | head -25
+    done | tee -a "$WORK/report.md"
+fi
