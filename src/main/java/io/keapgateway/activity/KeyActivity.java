@@ -6,8 +6,8 @@ import io.keapgateway.store.Store;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.scheduler.Scheduled;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -27,7 +27,7 @@ import org.jboss.logging.Logger;
  * the noted requests are written to the store, one capped list per key. A replica that crashes loses what
  * it noted since its last write; one that shuts down writes it first.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class KeyActivity {
 
     /** Requests kept per key. */

@@ -5,7 +5,7 @@ import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
  * key check failed, so a request with a valid key is never slowed, from any address. Each block is logged
  * once and counted in {@value #BLOCKS}. IPv6 clients are counted per /64, which one host usually holds whole.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class KeyGuessing {
 
     /** Micrometer counter of addresses blocked (one per block). */

@@ -7,7 +7,7 @@ import io.keapgateway.store.StoreNames;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
  * does not know is remembered for {@code keap-gateway.keys.unknown-id-window}, so that guessing ids costs
  * Redis at most one read per id and window.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 class KeyLookup {
 
     private static final Logger LOG = Logger.getLogger(KeyLookup.class);
@@ -50,15 +50,27 @@ class KeyLookup {
         this.unknownWindow = config.keys().unknownIdWindow();
     }
 
-    /** The key of {@code id}, or empty when there is none (or the store cannot tell now). */
-    Uni<Optional<ActiveKey>> find(String id) {
+    /**
+     * What this replica can tell of {@code id} without the store: the key, {@link #NONE} when the store did not
+     * know it a moment ago, or null when only the store can tell.
+     */
+    Optional<ActiveKey> known(String id) {
         Optional<ActiveKey> known = registry.find(id);
         if (known.isPresent()) {
-            return Uni.createFrom().item(known);
+            return known;
         }
         Instant until = unknownUntil.get(id);
-        if (until != null && until.isAfter(clock.instant())) {
-            return Uni.createFrom().item(Optional.empty());
+        return until != null && until.isAfter(clock.instant()) ? NONE : null;
+    }
+
+    /** No such key. */
+    static final Optional<ActiveKey> NONE = Optional.empty();
+
+    /** The key of {@code id}, or empty when there is none (or the store cannot tell now). */
+    Uni<Optional<ActiveKey>> find(String id) {
+        Optional<ActiveKey> known = known(id);
+        if (known != null) {
+            return Uni.createFrom().item(known);
         }
         Uni<Optional<ActiveKey>> read = Uni.createFrom().completionStage(reading(id));
         Context caller = Vertx.currentContext();

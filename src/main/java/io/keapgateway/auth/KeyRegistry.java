@@ -5,8 +5,8 @@ import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreChanged;
 import io.keapgateway.store.StoreLost;
 import io.keapgateway.store.StoreNames;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * read on its own ({@link KeyLookup}) joins it. Neither ever replaces a key by an older version of it, so
  * a reload and a lookup that overlap cannot bring back what a revocation replaced.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class KeyRegistry {
 
     private static final Logger LOG = Logger.getLogger(KeyRegistry.class);

@@ -3,8 +3,8 @@ package io.keapgateway.auth;
 import io.keapgateway.store.Store;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * store write. Replicas may overwrite each other's value with one a few seconds older: an accepted
  * imprecision for a field that answers "is this key still in use?".
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class KeyUsage {
 
     /** The store map of last-use times (epoch milliseconds), by key id. */

@@ -6,8 +6,8 @@ import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreChanged;
 import io.keapgateway.store.StoreLost;
 import io.keapgateway.store.StoreNames;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +15,7 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /** Every connection, with its secrets opened, held in memory and replaced whenever the store changes. */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class ConnectionRegistry {
 
     private static final Logger LOG = Logger.getLogger(ConnectionRegistry.class);

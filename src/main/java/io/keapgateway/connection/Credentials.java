@@ -3,11 +3,11 @@ package io.keapgateway.connection;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Singleton;
 
 /** The credential to inject for a connection: its api key, or its current OAuth access token. */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class Credentials {
 
     private final Instance<AccessTokens> accessTokens;
@@ -17,13 +17,25 @@ public class Credentials {
     }
 
     public Uni<Credential> current(Connection connection) {
-        if (connection.mode() == Mode.api_key) {
-            return Uni.createFrom().item(Credential.apiKey(connection.apiKey()));
+        Credential held = held(connection);
+        if (held != null) {
+            return Uni.createFrom().item(held);
         }
         if (accessTokens.isUnsatisfied()) {
             return Uni.createFrom().failure(notConnected(connection.name()));
         }
         return accessTokens.get().current(connection);
+    }
+
+    /**
+     * The credential when it is at hand (an api key, or an OAuth access token this replica holds valid),
+     * without waiting; null when {@link #current} must be asked.
+     */
+    public Credential held(Connection connection) {
+        if (connection.mode() == Mode.api_key) {
+            return Credential.apiKey(connection.apiKey());
+        }
+        return accessTokens.isUnsatisfied() ? null : accessTokens.get().held(connection);
     }
 
     /** After Keap rejected {@code rejected} with a 401: the credential to replay with (refreshed once). */

@@ -15,7 +15,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * wait for one is bounded; a failure on either side resets the other. Nothing is sent twice here (the
  * one replay, after a 401, is {@link Replay}'s).
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 class Forwarder {
 
     private final Upstream upstream;

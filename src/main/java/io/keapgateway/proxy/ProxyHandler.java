@@ -21,7 +21,6 @@ import io.keapgateway.resilience.Admission;
 import io.keapgateway.resilience.UpstreamGuards;
 import io.keapgateway.telemetry.ProxyExchange;
 import io.keapgateway.telemetry.ProxyTelemetry;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -29,7 +28,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -40,7 +39,7 @@ import org.jboss.logging.Logger;
  * method name decides the scope and its first parameter may hold the key ({@link XmlRpcBody}). The places
  * are given back when the exchange ends.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 class ProxyHandler implements Handler<RoutingContext> {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);
@@ -98,43 +97,136 @@ class ProxyHandler implements Handler<RoutingContext> {
         }
     }
 
-    /** The pipeline after the path check; {@code xmlRpc} is the XML-RPC call already read, or null. */
+    /**
+     * The pipeline after the path check; {@code xmlRpc} is the XML-RPC call already read, or null. Each step
+     * runs at once when what it needs is at hand (the usual case: the key known here, a batch of its limits
+     * held, the credential in memory), and waits only when it must read the store, ask Redis or refresh a
+     * token; then the next steps run on the request's context ({@link Admitting}).
+     */
     private void proceed(RoutingContext context, RequestTarget target, XmlRpcBody xmlRpc) {
         HttpServerRequest request = context.request();
-        Context vertxContext = Vertx.currentContext();
+        String address = request.remoteAddress().hostAddress();
         try {
             String presented = PresentedKey.find(request.headers(), target);
             if (presented == null && xmlRpc != null) {
                 presented = xmlRpc.keyInFirstParameter();
             }
-            Buffer body = xmlRpc == null ? null : xmlRpc.towardsKeap(presented);
-            authenticate(context, target, presented, xmlRpc == null ? null : xmlRpc.call().methodName())
-                    .chain(key -> admit(context, key, body))
-                    .subscribe().with(
-                            go -> vertxContext.runOnContext(v -> forward(context, target, go.connection(), go)),
-                            failure -> vertxContext.runOnContext(v -> fail(context, failure)));
-        } catch (GatewayException error) {
-            fail(context, error);
+            Admitting admitting = new Admitting(context, target, address,
+                    xmlRpc == null ? null : xmlRpc.call().methodName(), xmlRpc == null ? null : xmlRpc.towardsKeap(presented));
+            ActiveKey held = keys.heldHolder(presented);
+            if (held != null) {
+                admitting.identified(held);
+            } else {
+                keys.holder(presented).subscribe().with(
+                        key -> admitting.then(() -> admitting.identified(key)), admitting::refused);
+            }
+        } catch (GatewayException refused) {
+            fail(context, guessing.refused(address, refused));
         }
     }
 
-    /**
-     * Checks the presented key, then what it may do; a failed check counts towards the address's key-guessing
-     * block. Once the secret matched, the request is noted in the key's activity, allowed or not.
-     */
-    private Uni<ActiveKey> authenticate(RoutingContext context, RequestTarget target, String presented,
-            String xmlRpcMethod) {
-        HttpServerRequest request = context.request();
-        String address = request.remoteAddress().hostAddress();
-        try {
-            return keys.holder(presented)
-                    .invoke(key -> noteInActivity(context, key, target))
-                    .map(key -> keys.authorize(key, request.method().name(), target.decodedPath(), xmlRpcMethod,
-                            address))
-                    .onFailure(GatewayException.class)
-                    .transform(refused -> guessing.refused(address, (GatewayException) refused));
-        } catch (GatewayException refused) {
-            throw guessing.refused(address, refused);
+    /** One request on its way through the key check, the limits and the credential. */
+    private final class Admitting {
+        private final RoutingContext context;
+        private final RequestTarget target;
+        private final String address;
+        private final String xmlRpcMethod;
+        private final Buffer body;
+        private final Context vertxContext = Vertx.currentContext();
+        private Connection connection;
+        private Admission admission;
+        private Decision decision;
+
+        Admitting(RoutingContext context, RequestTarget target, String address, String xmlRpcMethod, Buffer body) {
+            this.context = context;
+            this.target = target;
+            this.address = address;
+            this.xmlRpcMethod = xmlRpcMethod;
+            this.body = body;
+        }
+
+        /**
+         * The secret matched: the request is noted in the key's activity, allowed or not, then checked against
+         * what the key may do; a failed check counts towards the address's key-guessing block.
+         */
+        void identified(ActiveKey holder) {
+            ActiveKey key;
+            try {
+                noteInActivity(context, holder, target);
+                key = keys.authorize(holder, context.request().method().name(), target.decodedPath(), xmlRpcMethod,
+                        address);
+            } catch (GatewayException refused) {
+                fail(context, guessing.refused(address, refused));
+                return;
+            }
+            try {
+                admit(key);
+            } catch (GatewayException refused) {
+                fail(context, refused);
+            }
+        }
+
+        /** The key's connection, its places in flight, then its limits. */
+        private void admit(ActiveKey key) {
+            ProxyTelemetry.of(context).identified(key.record().id(), key.record().connection());
+            connection = connections.find(key.record().connection())
+                    .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
+            admission = guards.admit(key.id(), key.record().maxConcurrent(), connection.name());
+            context.addEndHandler(ended -> admission.release());
+            if (!limitsEnabled) {
+                limited(Decision.UNLIMITED);
+                return;
+            }
+            LimitRequest limits = limitRequest(key, connection);
+            Decision now = limiter.decideNow(limits);
+            if (now != null) {
+                limited(now);
+            } else {
+                limiter.acquire(limits).subscribe().with(decided -> then(() -> limited(decided)), this::failed);
+            }
+        }
+
+        /** The limits decided: a denial is answered, an allowed request gets its credential. */
+        private void limited(Decision decided) {
+            try {
+                telemetry.decided(decided);
+                if (!decided.allowed()) {
+                    throw decided.toException();
+                }
+                decision = decided;
+                Credential held = credentials.held(connection);
+                if (held != null) {
+                    forward(context, target, connection, go(held));
+                } else {
+                    credentials.current(connection).subscribe().with(
+                            credential -> then(() -> forward(context, target, connection, go(credential))), this::failed);
+                }
+            } catch (GatewayException refused) {
+                fail(context, refused);
+            }
+        }
+
+        private Go go(Credential credential) {
+            return new Go(decision, credential, body, admission);
+        }
+
+        /** Runs {@code step} on the request's context: at once when this is already its thread, else as a task. */
+        void then(Runnable step) {
+            if (Vertx.currentContext() == vertxContext) {
+                step.run();
+            } else {
+                vertxContext.runOnContext(ignored -> step.run());
+            }
+        }
+
+        /** The key check failed after a store read. */
+        void refused(Throwable failure) {
+            then(() -> fail(context, failure instanceof GatewayException refused
+                    ? guessing.refused(address, refused) : failure));
+        }
+
+        private void failed(Throwable failure) {
+            then(() -> fail(context, failure));
         }
     }
 
@@ -150,33 +242,10 @@ class ProxyHandler implements Handler<RoutingContext> {
                 context.response().getStatusCode(), exchange.upstreamMillis()));
     }
 
-    /** The key's connection, its limits taken, and the credential to call Keap with. */
-    private Uni<Go> admit(RoutingContext context, ActiveKey key, Buffer body) {
-        ProxyTelemetry.of(context).identified(key.record().id(), key.record().connection());
-        Connection connection = connections.find(key.record().connection())
-                .orElseThrow(() -> Credentials.notConnected(key.record().connection()));
-        Admission admission = guards.admit(key.id(), key.record().maxConcurrent(), connection.name());
-        context.addEndHandler(ended -> admission.release());
-        return limits(key, connection)
-                .invoke(decision -> {
-                    telemetry.decided(decision);
-                    if (!decision.allowed()) {
-                        throw decision.toException();
-                    }
-                })
-                .chain(decision -> credentials.current(connection)
-                        .map(credential -> new Go(connection, decision, credential, body, admission)));
-    }
-
-    private Uni<Decision> limits(ActiveKey key, Connection connection) {
-        return limitsEnabled ? limiter.acquire(limitRequest(key, connection)) : Uni.createFrom().item(Decision.UNLIMITED);
-    }
-
     /**
      * What a request needs once it has passed its limits; {@code body} is a body read already, or null.
      */
-    private record Go(Connection connection, Decision decision, Credential credential, Buffer body,
-            Admission admission) {
+    private record Go(Decision decision, Credential credential, Buffer body, Admission admission) {
     }
 
     private void forward(RoutingContext context, RequestTarget target, Connection connection, Go go) {

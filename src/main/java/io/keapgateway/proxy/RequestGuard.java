@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -80,7 +81,18 @@ final class RequestGuard implements Handler<RoutingContext> {
         if (fromClient != null && CLIENT_REQUEST_ID.matcher(fromClient).matches()) {
             return fromClient;
         }
-        return UUID.randomUUID().toString();
+        return randomUuid();
+    }
+
+    /**
+     * A random (version 4) UUID from {@link ThreadLocalRandom}: a request id only needs to be unique, not
+     * unguessable, and {@link UUID#randomUUID()} draws on one shared SecureRandom for every request.
+     */
+    static String randomUuid() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long low = (random.nextLong() & ~(0x3L << 62)) | (0x2L << 62); // IETF variant
+        return new UUID(high, low).toString();
     }
 
     private static void checkMethod(String method) {

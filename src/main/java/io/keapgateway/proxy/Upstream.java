@@ -7,15 +7,15 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.net.URI;
 
 /**
  * The pooled keep-alive HTTP client to Keap. The target host, port and scheme come from
  * {@code keap-gateway.upstream-url} alone; bodies are passed through untouched (no decompression).
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 class Upstream {
 
     private final HttpClient client;

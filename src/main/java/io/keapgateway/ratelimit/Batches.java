@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.IntFunction;
 
 /**
@@ -42,36 +43,26 @@ final class Batches {
     }
 
     /**
-     * Decides one request: from what this replica holds or knows, or by asking Redis through
-     * {@code reserve} (given the batch size) when it must. Requests of one key that arrive while a reservation
-     * is under way wait for it rather than send their own. Fails with Redis's failure (the caller then decides
-     * locally).
+     * Decides one request: from what this replica holds or knows, at once and on the caller's thread, or by
+     * asking Redis through {@code reserve} (given the batch size) when it must, completing through
+     * {@code caller} (its Vert.x context; null to complete on whichever thread Redis answered on). Requests of
+     * one key that arrive while a reservation is under way wait for it rather than send their own. Fails with
+     * Redis's failure (the caller then decides locally).
      */
     Uni<Verdict> decide(String connection, String keyId, EffectiveLimits limits, int replicas, long now,
-            IntFunction<Uni<Reservation>> reserve) {
-        Pace pace = connections.computeIfAbsent(connection, name -> new Pace());
+            IntFunction<Uni<Reservation>> reserve, Executor caller) {
+        Pace pace = pace(connection);
         while (true) {
-            Allowance allowance = allowances.computeIfAbsent(connection + '\n' + keyId,
-                    name -> new Allowance(connection, keyId));
+            Allowance allowance = allowance(connection, keyId);
             int batch;
             CompletableFuture<Verdict> wait;
             synchronized (allowance) {
                 if (allowance.retired) {
                     continue; // removed by settle() meanwhile: take the fresh one
                 }
-                allowance.lastUsed = now;
-                allowance.limits = limits;
-                Verdict known = pace.denial(now);
-                if (known == null) {
-                    known = allowance.denial(now);
-                }
+                Verdict known = fromHeld(allowance, pace, limits, now);
                 if (known != null) {
-                    allowance.pendingDenied++;
                     return Uni.createFrom().item(known);
-                }
-                allowance.expire(now, pace);
-                if (allowance.held > 0) {
-                    return Uni.createFrom().item(allowance.spend(pace));
                 }
                 if (allowance.reserving) {
                     wait = new CompletableFuture<>();
@@ -83,14 +74,57 @@ final class Batches {
                     batch = allowance.nextBatch(cap(limits, replicas, pace), now, lifetimeMillis);
                 }
             }
-            if (wait != null) {
-                return Uni.createFrom().completionStage(wait).onItem().ifNull()
-                        .switchTo(() -> decide(connection, keyId, limits, replicas, now, reserve));
-            }
-            return reserve.apply(batch)
-                    .onItem().transform(reserved -> reserved(allowance, pace, reserved, now))
-                    .onFailure().invoke(failure -> failed(allowance, failure));
+            Uni<Verdict> later = wait != null
+                    ? Uni.createFrom().completionStage(wait).onItem().ifNull()
+                            .switchTo(() -> decide(connection, keyId, limits, replicas, now, reserve, null))
+                    : reserve.apply(batch)
+                            .onItem().transform(reserved -> reserved(allowance, pace, reserved, now))
+                            .onFailure().invoke(failure -> failed(allowance, failure));
+            return caller == null ? later : later.emitOn(caller);
         }
+    }
+
+    /**
+     * {@link #decide} when this replica can tell at once (it holds some of a batch, or knows a denial): no
+     * Redis call, nothing to wait for; null when Redis must be asked.
+     */
+    Verdict decideNow(String connection, String keyId, EffectiveLimits limits, long now) {
+        Pace pace = pace(connection);
+        while (true) {
+            Allowance allowance = allowance(connection, keyId);
+            synchronized (allowance) {
+                if (!allowance.retired) {
+                    return fromHeld(allowance, pace, limits, now);
+                }
+            }
+        }
+    }
+
+    private Pace pace(String connection) {
+        Pace pace = connections.get(connection);
+        return pace != null ? pace : connections.computeIfAbsent(connection, name -> new Pace());
+    }
+
+    private Allowance allowance(String connection, String keyId) {
+        String name = connection + '\n' + keyId;
+        Allowance allowance = allowances.get(name);
+        return allowance != null ? allowance : allowances.computeIfAbsent(name, ignored -> new Allowance(connection, keyId));
+    }
+
+    /** Under the allowance's lock: a denial known until later, or a request of the batch held; else null. */
+    private static Verdict fromHeld(Allowance allowance, Pace pace, EffectiveLimits limits, long now) {
+        allowance.lastUsed = now;
+        allowance.limits = limits;
+        Verdict known = pace.denial(now);
+        if (known == null) {
+            known = allowance.denial(now);
+        }
+        if (known != null) {
+            allowance.pendingDenied++;
+            return known;
+        }
+        allowance.expire(now, pace);
+        return allowance.held > 0 ? allowance.spend(pace) : null;
     }
 
     /**

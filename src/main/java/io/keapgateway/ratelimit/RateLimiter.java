@@ -10,14 +10,15 @@ import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -35,7 +36,7 @@ import org.jboss.logging.Logger;
  * makes a request fail.
  */
 @Startup // the local-mode gauge and the heartbeat exist from the start, not from the first request
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class RateLimiter {
 
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);
@@ -85,29 +86,49 @@ public class RateLimiter {
      * Redis the decision is local. Completes on the caller's Vert.x context when there is one.
      */
     public Uni<Decision> acquire(LimitRequest request) {
-        EffectiveLimits limits = settings.limitsFor(request);
+        Decision now = decideNow(request);
+        return now != null ? Uni.createFrom().item(now) : ask(request);
+    }
+
+    /**
+     * {@link #acquire} when this replica can decide at once, with nothing to wait for: Keap's block or report
+     * seen here, local mode, a request of a batch it holds, a denial it knows; null when Redis must be asked.
+     */
+    public Decision decideNow(LimitRequest request) {
         long now = clock.millis();
         Verdict blocked = keap.blockedVerdict(request.connection(), now); // our own 429: no need to ask Redis
         if (blocked != null) {
             local.countDenied(request.connection(), request.keyId(), now); // Redis never saw it: count it here
-            return Uni.createFrom().item(blocked.toDecision());
+            return blocked.toDecision();
         }
         // What Keap reported to this replica counts at once; Redis hears of it only at the next flush.
         KeapGate gate = keap.gate(request.connection());
         if (gate != null && gate.denies(request.highPriority(), now)) {
             local.countDenied(request.connection(), request.keyId(), now);
-            return Uni.createFrom().item(
-                    Candidate.choose(List.of(Candidate.keap(gate, request.highPriority(), now))).toDecision());
+            return Candidate.choose(List.of(Candidate.keap(gate, request.highPriority(), now))).toDecision();
         }
+        EffectiveLimits limits = settings.limitsFor(request);
         if (redis == null || mode.active()) {
-            return Uni.createFrom().item(decideLocally(request, limits));
+            return decideLocally(request, limits);
         }
+        Verdict held = batches.decideNow(request.connection(), request.keyId(), limits, now);
+        return held == null ? null : held.toDecision();
+    }
+
+    /** Asks Redis (through this replica's batches), or decides locally when Redis fails. */
+    private Uni<Decision> ask(LimitRequest request) {
+        EffectiveLimits limits = settings.limitsFor(request);
+        long now = clock.millis();
+        // Redis's answer (and that of a reservation another request of the key is waiting for) comes back on
+        // the caller's Vert.x context.
         Context context = Vertx.currentContext();
-        Uni<Decision> shared = batches.decide(request.connection(), request.keyId(), limits, census.replicas(), now,
+        Executor caller = context == null ? null : task -> context.runOnContext(ignored -> task.run());
+        return batches.decide(request.connection(), request.keyId(), limits, census.replicas(), now,
                         batch -> script.reserve(request.connection(), request.keyId(), limits, batch, null)
-                                .ifNoItem().after(settings.redisTimeout()).fail())
+                                .ifNoItem().after(settings.redisTimeout()).fail()
+                                .invoke(answered -> slowAnswers.set(0)),
+                        caller)
                 .map(Verdict::toDecision)
-                .invoke(decided -> slowAnswers.set(0))
                 .onFailure().recoverWithItem(failure -> {
                     // One slow answer is decided locally alone; only an error, or several slow answers in a
                     // row, switch the replica to local mode (where it counts from zero).
@@ -117,7 +138,6 @@ public class RateLimiter {
                     }
                     return decideLocally(request, limits);
                 });
-        return context == null ? shared : shared.emitOn(task -> context.runOnContext(ignored -> task.run()));
     }
 
     /**

@@ -5,7 +5,7 @@ import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and in memory, so a refusal costs nothing and no call anywhere. Exports per connection the gauges
  * {@code keap_gateway_circuit_state} (0 closed, 1 half-open, 2 open) and {@code keap_gateway_upstream_in_flight}.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class UpstreamGuards {
 
     static final String STATE_GAUGE = "keap_gateway_circuit_state";

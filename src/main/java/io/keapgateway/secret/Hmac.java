@@ -11,9 +11,15 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Hmac {
 
     private final SecretKeySpec key;
+    /**
+     * One initialised Mac per thread: every proxied request checks a key, and looking up the provider and
+     * initialising the key each time cost more than the HMAC itself. A Mac is not thread-safe; doFinal resets it.
+     */
+    private final ThreadLocal<Mac> macs;
 
     public Hmac(byte[] key) {
         this.key = new SecretKeySpec(key, "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
     /** Hex of HMAC-SHA256(key, text). */
@@ -23,10 +29,14 @@ public final class Hmac {
 
     /** HMAC-SHA256(key, bytes). */
     public byte[] raw(byte[] bytes) {
+        return macs.get().doFinal(bytes);
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            return mac.doFinal(bytes);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -3,7 +3,7 @@ package io.keapgateway.telemetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * Tags come only from authenticated keys, configured connections and bounded sets, never from what a
  * client sends, so a client cannot make the number of series grow.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class ProxyMetrics {
 
     /** The key and connection tag of a request refused before its key was known. */

@@ -2,7 +2,7 @@ package io.keapgateway.telemetry;
 
 import io.keapgateway.ratelimit.Decision;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -12,7 +12,7 @@ import org.jboss.logging.Logger;
  * method, route family, status, and the milliseconds spent waiting for Keap and in total; never a path,
  * a query, a header or a body, so never a secret.
  */
-@ApplicationScoped
+@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
 public class ProxyTelemetry {
 
     /** The logger category of access lines; set its level to {@code WARN} to silence them. */

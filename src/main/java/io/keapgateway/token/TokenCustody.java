@@ -42,19 +42,29 @@ public class TokenCustody implements AccessTokens {
 
     @Override
     public Uni<Credential> current(Connection connection) {
-        Grant grant = slots.of(connection.name()).grant();
-        Instant now = clock.instant();
-        if (grant != null && grant.connected() && !policy.expired(grant, now)) {
-            if (policy.due(grant, now)) {
-                // In the refresh margin: this request still has a valid token; the refresh runs alongside.
-                renew(connection, Need.due(policy, clock)).subscribe().with(ok -> { }, failure -> { });
-            }
-            return Uni.createFrom().item(grant.credential());
+        Credential held = held(connection);
+        if (held != null) {
+            return Uni.createFrom().item(held);
         }
+        Grant grant = slots.of(connection.name()).grant();
         if (grant != null && !grant.connected()) {
             return Uni.createFrom().failure(TokenProblems.notConnected(connection.name(), grant));
         }
         return renew(connection, Need.due(policy, clock)).map(renewed -> credential(connection, renewed));
+    }
+
+    @Override
+    public Credential held(Connection connection) {
+        Grant grant = slots.of(connection.name()).grant();
+        Instant now = clock.instant();
+        if (grant == null || !grant.connected() || policy.expired(grant, now)) {
+            return null;
+        }
+        if (policy.due(grant, now)) {
+            // In the refresh margin: this request still has a valid token; the refresh runs alongside.
+            renew(connection, Need.due(policy, clock)).subscribe().with(ok -> { }, failure -> { });
+        }
+        return grant.credential();
     }
 
     @Override

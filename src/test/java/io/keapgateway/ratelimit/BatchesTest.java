@@ -52,7 +52,7 @@ class BatchesTest {
     }
 
     private Verdict decide(FakeRedis redis, String keyId, EffectiveLimits limits, int replicas, long now) {
-        return batches.decide("default", keyId, limits, replicas, now, redis.reserve()).await().atMost(WAIT);
+        return batches.decide("default", keyId, limits, replicas, now, redis.reserve(), null).await().atMost(WAIT);
     }
 
     @Test
@@ -210,7 +210,7 @@ class BatchesTest {
 
         List<Verdict> answers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            batches.decide("default", "k1", ROOMY, 1, 1, slow).subscribe().with(answers::add);
+            batches.decide("default", "k1", ROOMY, 1, 1, slow, null).subscribe().with(answers::add);
         }
         assertThat(asked).containsExactly(2);
         pending.get().complete(new Reservation(new Verdict(true, "key", null, 0, 100, 1, 50, 10), 2, 10, true, 1));
@@ -225,7 +225,7 @@ class BatchesTest {
         IntFunction<Uni<Reservation>> slow = batch -> Uni.createFrom().<Reservation>emitter(pending::set);
         List<Throwable> failures = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            batches.decide("default", "k1", ROOMY, 1, 0, slow).subscribe().with(v -> { }, failures::add);
+            batches.decide("default", "k1", ROOMY, 1, 0, slow, null).subscribe().with(v -> { }, failures::add);
         }
         pending.get().fail(new IllegalStateException("Redis timed out"));
         assertThat(failures).hasSize(2);
