@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
  * key check failed, so a request with a valid key is never slowed, from any address. Each block is logged
  * once and counted in {@value #BLOCKS}. IPv6 clients are counted per /64, which one host usually holds whole.
  */
-@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
+@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 public class KeyGuessing {
 
     /** Micrometer counter of addresses blocked (one per block). */

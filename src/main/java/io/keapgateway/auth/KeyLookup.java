@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
  * does not know is remembered for {@code keap-gateway.keys.unknown-id-window}, so that guessing ids costs
  * Redis at most one read per id and window.
  */
-@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
+@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 class KeyLookup {
 
     private static final Logger LOG = Logger.getLogger(KeyLookup.class);

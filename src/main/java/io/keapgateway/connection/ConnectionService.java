@@ -70,8 +70,10 @@ public class ConnectionService {
                     put(DEFAULT, credentials, "environment");
                 }
             } catch (GatewayException e) {
-                // Another replica seeded it at the same moment (conflict), with the same environment.
+                // Another replica seeded it at the same moment (conflict), with the same environment. Load its
+                // copy now, not at the next poll: this replica may be answering admin calls already.
                 LOG.infof("Connection 'default' was seeded by another replica meanwhile: %s", e.getMessage());
+                sync.poll();
             } catch (RuntimeException e) {
                 // The store may be down at start-up; the stored connection (if any) is used once it answers.
                 LOG.errorf("Could not seed connection 'default' from the environment: %s", e.getMessage());

@@ -7,7 +7,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 
 /** The credential to inject for a connection: its api key, or its current OAuth access token. */
-@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
+@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 public class Credentials {
 
     private final Instance<AccessTokens> accessTokens;

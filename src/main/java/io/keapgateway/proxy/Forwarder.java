@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * wait for one is bounded; a failure on either side resets the other. Nothing is sent twice here (the
  * one replay, after a 401, is {@link Replay}'s).
  */
-@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
+@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 class Forwarder {
 
     private final Upstream upstream;

@@ -39,7 +39,7 @@ import org.jboss.logging.Logger;
  * method name decides the scope and its first parameter may hold the key ({@link XmlRpcBody}). The places
  * are given back when the exchange ends.
  */
-@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
+@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 class ProxyHandler implements Handler<RoutingContext> {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);

@@ -36,7 +36,7 @@ import org.jboss.logging.Logger;
  * makes a request fail.
  */
 @Startup // the local-mode gauge and the heartbeat exist from the start, not from the first request
-@Singleton // not a client proxy: called on every proxied request (README "Benchmark")
+@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 public class RateLimiter {
 
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);

@@ -82,7 +82,8 @@ public class StoreSync {
         seen = revision;
     }
 
-    synchronized void poll() {
+    /** Reloads now if the store changed since this replica last loaded (what every poll does). */
+    public synchronized void poll() {
         try {
             long revision = store.counter(StoreNames.REVISION);
             if (failing) {
