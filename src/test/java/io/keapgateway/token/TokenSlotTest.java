@@ -3,6 +3,7 @@ package io.keapgateway.token;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -16,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,23 +45,28 @@ class TokenSlotTest {
         AtomicReference<UniEmitter<? super Grant>> pending = new AtomicReference<>();
         ExecutorService callers = Executors.newFixedThreadPool(16);
         CountDownLatch go = new CountDownLatch(1);
+        // Every caller asks before the renewal ends: one that asked after would rightly start the next one.
+        CountDownLatch joined = new CountDownLatch(100);
         List<CompletableFuture<Grant>> results = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             results.add(CompletableFuture.supplyAsync(() -> {
                 await(go);
-                return slot.renew(() -> Uni.createFrom().emitter(emitter -> {
+                Uni<Grant> renewal = slot.renew(() -> Uni.createFrom().emitter(emitter -> {
                     started.incrementAndGet();
                     pending.set(emitter);
                 }), true);
+                joined.countDown();
+                return renewal;
             }, callers).thenCompose(TokenSlotTest::outcome));
         }
         go.countDown();
+        assertTrue(joined.await(10, TimeUnit.SECONDS), "all callers asked");
         Replicas.awaitTrue("the renewal started", Duration.ofSeconds(5), () -> pending.get() != null);
         Grant renewed = grant(2);
         pending.get().complete(renewed);
 
         for (CompletableFuture<Grant> result : results) {
-            assertSame(renewed, result.get());
+            assertSame(renewed, result.get(10, TimeUnit.SECONDS));
         }
         callers.shutdown();
         assertEquals(1, started.get());
