@@ -276,20 +276,33 @@ class ProxyHandler implements Handler<RoutingContext> {
         } else {
             answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
         }
+        Context vertxContext = Vertx.currentContext();
         answer.onComplete(ended -> telemetry.upstreamEnded(exchange)).onSuccess(keap -> {
-            admission.keapAnswered(keap.response().statusCode());
-            limiter.observe(connection.name(), keap.response().headers(), keap.response().statusCode());
-            if (request.response().closed()) {
-                keap.response().request().reset(); // the client went away while Keap was working
+            int status = keap.response().statusCode();
+            admission.keapAnswered(status);
+            if (status != 429) {
+                limiter.observe(connection.name(), keap.response().headers(), status);
+                relay(context, keap, limitHeaders);
                 return;
             }
-            forwarder.relay(keap, context, limitHeaders);
+            // Keap's 429 reaches the client only once the block is in Redis: a client retrying at once through
+            // another replica must find it there. Keap's answer stays paused meanwhile.
+            limiter.observeAndShare(connection.name(), keap.response().headers(), status).subscribe().with(
+                    shared -> vertxContext.runOnContext(ignored -> relay(context, keap, limitHeaders)));
         }).onFailure(failure -> {
             if (keapFailed(failure)) {
                 admission.keapFailed();
             }
             fail(context, failure);
         });
+    }
+
+    private void relay(RoutingContext context, KeapAnswer keap, Map<String, String> limitHeaders) {
+        if (context.response().closed()) {
+            keap.response().request().reset(); // the client went away while Keap was working
+            return;
+        }
+        forwarder.relay(keap, context, limitHeaders);
     }
 
     /** Whether a failed exchange tells that Keap is failing (not the client, nor a gateway limit). */

@@ -242,8 +242,12 @@ public class RateLimiter {
         return keap.flush();
     }
 
-    /** {@link #observe}, completing once a 429's block has reached Redis (tests wait for that). */
-    Uni<Void> observeAndShare(String connection, MultiMap keapResponseHeaders, int status) {
+    /**
+     * {@link #observe}, completing once a 429's block has reached Redis (or failed to, within the write
+     * timeout): the proxy relays Keap's 429 only then, so no replica asks Redis before the block is there.
+     * Never fails.
+     */
+    public Uni<Void> observeAndShare(String connection, MultiMap keapResponseHeaders, int status) {
         return keap.observe(connection, keapResponseHeaders, status);
     }
 
