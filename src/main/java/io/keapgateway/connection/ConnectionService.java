@@ -68,10 +68,14 @@ public class ConnectionService {
                 String stored = stored(DEFAULT).map(ConnectionRecord::fingerprint).orElse(null);
                 if (!fingerprint(credentials).equals(stored)) {
                     put(DEFAULT, credentials, "environment");
+                } else {
+                    // Stored already, perhaps by another replica after this one loaded the store: load it now,
+                    // not at the next poll, as the ports open (and admin calls arrive) once start-up is over.
+                    sync.poll();
                 }
             } catch (GatewayException e) {
-                // Another replica seeded it at the same moment (conflict), with the same environment. Load its
-                // copy now, not at the next poll: this replica may be answering admin calls already.
+                // Another replica seeded it at the same moment (conflict), with the same environment: load its
+                // copy now too.
                 LOG.infof("Connection 'default' was seeded by another replica meanwhile: %s", e.getMessage());
                 sync.poll();
             } catch (RuntimeException e) {

@@ -51,13 +51,13 @@ public final class GatewayProcess implements AutoCloseable {
         return env;
     }
 
-    /** Starts a replica and waits until it is live. */
+    /** Starts a replica and waits until it is ready. */
     public static GatewayProcess start(Map<String, String> environment) throws IOException, InterruptedException {
         GatewayProcess gateway = launch(environment);
         try {
-            gateway.awaitLive(Duration.ofSeconds(150)); // several replicas starting at once on a loaded machine
+            gateway.awaitReady(Duration.ofSeconds(150)); // several replicas starting at once on a loaded machine
         } catch (IOException | InterruptedException | RuntimeException e) {
-            gateway.kill(); // a replica that never became live must not outlive the test
+            gateway.kill(); // a replica that never became ready must not outlive the test
             throw e;
         }
         return gateway;
@@ -164,16 +164,17 @@ public final class GatewayProcess implements AutoCloseable {
         }
     }
 
-    private void awaitLive(Duration timeout) throws IOException, InterruptedException {
+    /** Waits as a Kubernetes Service does: until readiness says this replica may take traffic. */
+    private void awaitReady(Duration timeout) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newHttpClient();
         Instant deadline = Instant.now().plus(timeout);
-        HttpRequest live = HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/live")).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready")).build();
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("gateway exited with " + process.exitValue() + ":\n" + logs());
             }
             try {
-                if (client.send(live, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (client.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -181,7 +182,7 @@ public final class GatewayProcess implements AutoCloseable {
             }
             Thread.sleep(100); // polling a child process that offers no start-up signal
         }
-        throw new IllegalStateException("gateway not live after " + timeout + ":\n" + logs());
+        throw new IllegalStateException("gateway not ready after " + timeout + ":\n" + logs());
     }
 
     /** A port nothing listens on right now. */

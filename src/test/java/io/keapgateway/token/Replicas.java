@@ -82,6 +82,10 @@ final class Replicas implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+        // Replicas started together seed `default` once between them, and each knows it from its first answer.
+        for (GatewayProcess gateway : gateways) {
+            client.adminJson("GET", gateway.url() + "/admin/connections/default", null, 200);
+        }
     }
 
     /** Adopts a fresh grant of the fake as connection {@code default}, through replica 0. */
