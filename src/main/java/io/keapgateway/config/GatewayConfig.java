@@ -126,6 +126,14 @@ public interface GatewayConfig {
         Duration clientIdleTimeout();
 
         /**
+         * Longest time the rest of a refused request's body is read and thrown away (a 413, or a 401 or 403
+         * answered before the upload ended), so that the client reads the answer instead of a reset
+         * connection; then the HTTP/1 connection is closed, or the HTTP/2 stream reset.
+         */
+        @WithDefault("5s")
+        Duration refusedBodyTimeout();
+
+        /**
          * Most requests in flight to Keap per connection on this replica (bulkhead), counted from the moment
          * the request is sent until its answer is relayed; the excess is answered 503 at once.
          */

@@ -77,6 +77,10 @@ class Forwarder {
 
     private static Promise<HttpClientResponse> answer(HttpClientRequest toKeap) {
         Promise<HttpClientResponse> answer = Promise.promise();
+        // Every failure of the request reaches the answer through its response; without a handler of its own,
+        // Vert.x would also log at ERROR each reset the gateway makes on purpose (a refused or stalled upload).
+        toKeap.exceptionHandler(failure -> {
+        });
         toKeap.response().onComplete(response -> {
             if (response.succeeded()) {
                 // Paused until the caller decides what to do with the body: relay, or read and replay.

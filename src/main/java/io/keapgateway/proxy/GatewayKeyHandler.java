@@ -12,6 +12,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 
 /**
  * {@code GET /gateway/key}: a client looks at its own key (presented in any way the proxy accepts), so it
@@ -26,12 +27,14 @@ class GatewayKeyHandler implements Handler<RoutingContext> {
     private final RateLimiter limiter;
     private final ObjectMapper json;
     private final GatewayConfig.Limits.Key defaults;
+    private final Duration refusedBodyTimeout;
 
     GatewayKeyHandler(KeyAuthenticator keys, RateLimiter limiter, ObjectMapper json, GatewayConfig config) {
         this.keys = keys;
         this.limiter = limiter;
         this.json = json;
         this.defaults = config.limits().key();
+        this.refusedBodyTimeout = config.proxy().refusedBodyTimeout();
     }
 
     @Override
@@ -50,7 +53,8 @@ class GatewayKeyHandler implements Handler<RoutingContext> {
                     .putHeader("Cache-Control", "no-store")
                     .end(json.writeValueAsString(view));
         } catch (GatewayException error) {
-            ProblemResponses.refuse(request, error, requestId);
+            // Back on the event loop: the refusal reads (and throws away) whatever body the request carries.
+            context.vertx().runOnContext(onLoop -> ProblemResponses.refuse(context, error, requestId, refusedBodyTimeout));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a key view is always serialisable", e);
         }

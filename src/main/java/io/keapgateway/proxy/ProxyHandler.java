@@ -29,6 +29,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -57,6 +58,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final boolean limitsEnabled;
     private final long replayBufferSize;
     private final long xmlRpcMaxBody;
+    private final Duration refusedBodyTimeout;
 
     ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
             Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, ProxyTelemetry telemetry,
@@ -74,6 +76,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
         this.xmlRpcMaxBody = config.proxy().xmlrpcMaxBodySize().asLongValue();
+        this.refusedBodyTimeout = config.proxy().refusedBodyTimeout();
     }
 
     @Override
@@ -319,11 +322,11 @@ class ProxyHandler implements Handler<RoutingContext> {
                 record.priority() == KeyRecord.Priority.high);
     }
 
-    private static void fail(RoutingContext context, Throwable failure) {
+    private void fail(RoutingContext context, Throwable failure) {
         GatewayException error = failure instanceof GatewayException known ? known : Forwarder.translate(failure);
         if (!(failure instanceof GatewayException)) {
             LOG.warnf("request %s failed: %s", context.get(RequestGuard.REQUEST_ID), failure.toString());
         }
-        ProblemResponses.refuse(context.request(), error, context.get(RequestGuard.REQUEST_ID));
+        ProblemResponses.refuse(context, error, context.get(RequestGuard.REQUEST_ID), refusedBodyTimeout);
     }
 }

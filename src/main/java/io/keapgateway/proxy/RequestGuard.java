@@ -8,6 +8,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,14 +42,16 @@ final class RequestGuard implements Handler<RoutingContext> {
     private static final long ADMIN_MAX_BODY = 1024 * 1024;
 
     private final long proxyMaxBody;
+    private final Duration refusedBodyTimeout;
     /**
      * Reads admin bodies whose length is not announced (chunked, or HTTP/2 without Content-Length), failing the
      * request with 413 past {@link #ADMIN_MAX_BODY}; the REST layer then takes the body read here.
      */
     private final BodyHandler unannouncedAdminBodies = BodyHandler.create(false).setBodyLimit(ADMIN_MAX_BODY);
 
-    RequestGuard(long proxyMaxBody) {
+    RequestGuard(long proxyMaxBody, Duration refusedBodyTimeout) {
         this.proxyMaxBody = proxyMaxBody;
+        this.refusedBodyTimeout = refusedBodyTimeout;
     }
 
     @Override
@@ -59,14 +62,19 @@ final class RequestGuard implements Handler<RoutingContext> {
         request.response().putHeader("X-Request-Id", requestId);
         boolean proxied;
         try {
+            checkFraming(request.headers());
+        } catch (GatewayException error) {
+            ProblemResponses.refuseUnframed(request, error, requestId);
+            return;
+        }
+        try {
             checkMethod(request.method().name());
             RequestTarget target = RequestTarget.parse(request.uri());
             proxied = target.rawPath().startsWith("/crm/");
-            checkFraming(request.headers(), proxied ? proxyMaxBody : ADMIN_MAX_BODY);
+            checkLength(request.headers(), proxied ? proxyMaxBody : ADMIN_MAX_BODY);
             context.put(TARGET, target);
         } catch (GatewayException error) {
-            request.pause(); // do not read a body we are refusing
-            ProblemResponses.refuse(request, error, requestId);
+            ProblemResponses.refuse(context, error, requestId, refusedBodyTimeout);
             return;
         }
         if (!proxied && (request.getHeader("Transfer-Encoding") != null || BoundedBody.unknownLength(request))) {
@@ -102,8 +110,8 @@ final class RequestGuard implements Handler<RoutingContext> {
         }
     }
 
-    /** One unambiguous framing: at most one Content-Length, or chunked alone, and within the size limit. */
-    static void checkFraming(MultiMap headers, long maxBody) {
+    /** One unambiguous framing: at most one numeric Content-Length, or chunked alone. */
+    static void checkFraming(MultiMap headers) {
         List<String> lengths = headers.getAll("Content-Length");
         List<String> encodings = headers.getAll("Transfer-Encoding");
         if (!encodings.isEmpty()) {
@@ -121,7 +129,12 @@ final class RequestGuard implements Handler<RoutingContext> {
         if (lengths.size() != 1 || !lengths.get(0).trim().matches("[0-9]{1,18}")) {
             throw bad("Exactly one numeric Content-Length is accepted.");
         }
-        if (Long.parseLong(lengths.get(0).trim()) > maxBody) {
+    }
+
+    /** A declared length within the size limit (the framing was checked first). */
+    static void checkLength(MultiMap headers, long maxBody) {
+        String length = headers.get("Content-Length");
+        if (length != null && Long.parseLong(length.trim()) > maxBody) {
             throw new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE,
                     "The request body is larger than the gateway accepts (" + maxBody + " bytes).");
         }

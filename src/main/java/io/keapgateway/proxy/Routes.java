@@ -8,6 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 
 /**
  * Puts the gateway's handlers on the main router: the guard before everything, the proxy on
@@ -18,7 +19,8 @@ import jakarta.enterprise.event.Observes;
 class Routes {
 
     void register(@Observes Router router, ProxyHandler proxy, GatewayKeyHandler gatewayKey, GatewayConfig config) {
-        router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue()));
+        Duration refusedBodyTimeout = config.proxy().refusedBodyTimeout();
+        router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue(), refusedBodyTimeout));
         router.route().order(-950).handler(new AddressConnections(config.proxy().maxConnectionsPerAddress()));
         router.route("/crm/*").order(-900).handler(proxy);
         router.get("/gateway/key").order(-900).blockingHandler(gatewayKey, false);
@@ -31,8 +33,9 @@ class Routes {
             } else if (context.statusCode() == 400) {
                 answer(context, ErrorCode.BAD_REQUEST, "Malformed request-target.");
             } else if (context.statusCode() == 413) {
-                context.response().putHeader("Connection", "close");
-                answer(context, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than the gateway accepts.");
+                ProblemResponses.refuse(context, new GatewayException(ErrorCode.PAYLOAD_TOO_LARGE,
+                        "The request body is larger than the gateway accepts."),
+                        requestId(context), refusedBodyTimeout);
             } else {
                 context.next();
             }
@@ -40,11 +43,16 @@ class Routes {
     }
 
     private static void answer(RoutingContext context, ErrorCode code, String detail) {
+        ProblemResponses.send(context.response(), new GatewayException(code, detail), requestId(context));
+    }
+
+    /** The guard's request id, or a new one for a request failed before the guard ran. */
+    private static String requestId(RoutingContext context) {
         String requestId = context.get(RequestGuard.REQUEST_ID);
         if (requestId == null) {
             requestId = RequestGuard.requestId(context.request().getHeader("X-Request-Id"));
             context.response().putHeader("X-Request-Id", requestId);
         }
-        ProblemResponses.send(context.response(), new GatewayException(code, detail), requestId);
+        return requestId;
     }
 }

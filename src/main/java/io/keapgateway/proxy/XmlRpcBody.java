@@ -45,7 +45,7 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
         Buffer body = Buffer.buffer();
         request.handler(chunk -> {
             if (body.length() + chunk.length() > max) {
-                request.pause(); // the connection is closed after the 413, with the rest unread
+                request.pause(); // the refusal throws the rest away
                 read.tryFail(tooLarge(max));
                 return;
             }

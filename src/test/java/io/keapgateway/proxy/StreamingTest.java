@@ -103,7 +103,7 @@ class StreamingTest {
         HttpResponse<String> response = http.send(request("/crm/rest/v2/slow/4000").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
 
-        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(response.body()).contains("\"code\":\"upstream_timeout\"");
     }

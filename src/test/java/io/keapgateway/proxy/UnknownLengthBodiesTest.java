@@ -9,10 +9,12 @@ import io.keapgateway.testsupport.Received;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * HTTP/2 bodies without a Content-Length (h2c with prior knowledge, as an HTTP/2 load balancer sends them):
  * read up to the replay buffer size (256 KiB) and forwarded whole with their length, refused with 411 above.
+ * A refusal ends that one stream: the connection, shared by every request the balancer multiplexes on it,
+ * carries on.
  */
 @QuarkusTest
 @QuarkusTestResource(FakeKeapResource.class)
@@ -40,8 +44,8 @@ class UnknownLengthBodiesTest {
     private Vertx vertx;
     private HttpClient h2c;
 
-    /** One HTTP/2 answer. */
-    record Answer(int status, String version, String body) {
+    /** One HTTP/2 answer, and the connection it came on. */
+    record Answer(int status, String version, String body, HttpConnection connection) {
     }
 
     @BeforeEach
@@ -76,9 +80,14 @@ class UnknownLengthBodiesTest {
     void refusesABodyOfUnknownLengthOverTheReplayBufferWith411() throws Exception {
         String chunk = "x".repeat(64 * 1024);
         Answer answer = send(HttpMethod.POST, List.of(chunk, chunk, chunk, chunk, chunk));
-        // The answer's status arrives; its problem+json body may not, as the client is still sending.
         assertThat(answer.status()).isEqualTo(411);
+        assertThat(answer.body()).contains("\"code\":\"length_required\"");
         assertThat(keap.received()).isEmpty();
+
+        Answer next = send(HttpMethod.GET, List.of());
+        assertThat(next.status()).isEqualTo(200);
+        assertThat(next.connection()).as("the refusal reset its stream, not the connection (no GOAWAY)")
+                .isSameAs(answer.connection());
     }
 
     @Test
@@ -93,11 +102,14 @@ class UnknownLengthBodiesTest {
                 .setURI("/crm/rest/v1/contacts").putHeader("X-Api-Key", key)
                 .putHeader("Content-Type", "application/json");
         return h2c.request(options).compose(request -> {
+            // Read from the first frame: the gateway may answer before the upload is over.
+            Future<Answer> answer = request.response()
+                    .compose(response -> response.body().map(body -> new Answer(response.statusCode(),
+                            response.version().name(), body.toString(StandardCharsets.UTF_8), request.connection())));
             request.setChunked(!chunks.isEmpty()); // over HTTP/2: DATA frames with no Content-Length
             chunks.forEach(chunk -> request.write(Buffer.buffer(chunk.getBytes(StandardCharsets.UTF_8))));
-            return request.end().compose(v -> request.response())
-                    .compose(response -> response.body().map(body -> new Answer(response.statusCode(),
-                            response.version().name(), body.toString(StandardCharsets.UTF_8))));
+            request.end();
+            return answer;
         }).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 }

@@ -141,6 +141,18 @@ class XmlRpcProxyTest {
     }
 
     @Test
+    void aClientThatWritesItsWholeUploadBeforeReadingGetsThe413() throws Exception {
+        byte[] body = new byte[8 * 1024 * 1024]; // eight times the XML-RPC cap, more than socket buffers hold
+        RawHttp.Reply reply = RawHttp.upload(base.getPort(), "POST /crm/xmlrpc/v1 HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + key + "\r\nContent-Type: text/xml\r\nContent-Length: " + body.length
+                + "\r\n\r\n", body);
+        assertThat(reply.status()).isEqualTo(413);
+        assertThat(reply.hasHeader("Connection", "close")).isTrue();
+        assertThat(reply.body()).contains("\"code\":\"payload_too_large\"");
+        assertThat(keap.receivedUnder("/crm/")).isEmpty();
+    }
+
+    @Test
     void scopesByMethodAllowOnlyTheirMethods() {
         String reader = admin.createKey(Map.of("name", "reader", "scopes", List.of("xmlrpc:read")));
         given().header("X-Keap-API-Key", reader).contentType("text/xml").body(load(NEUTRAL))

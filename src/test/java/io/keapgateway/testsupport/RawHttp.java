@@ -73,6 +73,23 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * Sends {@code head} and all of {@code body}, as a client that writes its whole upload before reading
+     * does, failing if the server resets the connection on it; then reads the answer until the server closes.
+     */
+    public static Reply upload(int port, String head, byte[] body) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("localhost", port), 5000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            int status = text.startsWith("HTTP/1.") && text.length() >= 12 ? Integer.parseInt(text.substring(9, 12)) : -1;
+            return new Reply(status, text);
+        }
+    }
+
     /** True once a whole response with a Content-Length has arrived (others are read until close or quiet). */
     private static boolean complete(ByteArrayOutputStream reply) {
         String text = reply.toString(StandardCharsets.ISO_8859_1);
