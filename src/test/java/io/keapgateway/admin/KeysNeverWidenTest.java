@@ -26,9 +26,7 @@ class KeysNeverWidenTest {
 
     @BeforeEach
     void connect() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        admin.useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
     }
 
     @Test

@@ -28,9 +28,7 @@ class GatewayKeyTest {
 
     @BeforeEach
     void connect() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        admin.useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
     }
 
     @Test

@@ -29,9 +29,7 @@ class MalformedRequestsTest {
 
     @BeforeEach
     void connectAndIssueKey() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        Admin.local().useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
         key = Admin.local().createKey(Map.of("name", "framing"));
     }
 

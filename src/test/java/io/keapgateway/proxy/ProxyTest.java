@@ -34,9 +34,7 @@ class ProxyTest {
     @BeforeEach
     void connectAndIssueKey() {
         port = base.getPort();
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        admin.useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
         key = admin.createKey(Map.of("name", "drupal"));
     }
 

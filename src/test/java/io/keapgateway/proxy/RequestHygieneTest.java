@@ -38,9 +38,7 @@ class RequestHygieneTest {
 
     @BeforeEach
     void connectAndIssueKey() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        Admin.local().useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
         key = Admin.local().createKey(Map.of("name", "hygiene"));
     }
 

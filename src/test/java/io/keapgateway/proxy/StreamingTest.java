@@ -39,9 +39,7 @@ class StreamingTest {
 
     @BeforeEach
     void connectAndIssueKey() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        Admin.local().useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
         key = Admin.local().createKey(Map.of("name", "bulk"));
     }
 

@@ -50,9 +50,7 @@ class UnknownLengthBodiesTest {
 
     @BeforeEach
     void connect() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        Admin.local().useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
         key = Admin.local().createKey(Map.of("name", "h2c"));
         vertx = Vertx.vertx();
         h2c = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)

@@ -36,9 +36,7 @@ class XmlRpcProxyTest {
 
     @BeforeEach
     void connectAndIssueKey() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        admin.useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
         key = admin.createKey(Map.of("name", "xmlrpc"));
     }
 

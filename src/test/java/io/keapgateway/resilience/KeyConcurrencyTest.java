@@ -41,9 +41,7 @@ class KeyConcurrencyTest {
 
     @BeforeEach
     void connect() {
-        keap = FakeKeapResource.fake();
-        keap.clear();
-        admin.useApiKey("default", FakeKeapResource.API_KEY);
+        keap = FakeKeapResource.clearedBehindDefault();
     }
 
     @AfterEach

@@ -41,6 +41,17 @@ public final class FakeKeapResource implements QuarkusTestResourceLifecycleManag
         return shared;
     }
 
+    /**
+     * The fake, with its knobs and what it received cleared, behind connection {@code default} in api-key
+     * mode: where most tests of the proxy start.
+     */
+    public static FakeKeap clearedBehindDefault() {
+        FakeKeap keap = fake();
+        keap.clear();
+        Admin.local().useApiKey("default", API_KEY);
+        return keap;
+    }
+
     @Override
     public Map<String, String> start() {
         synchronized (FakeKeapResource.class) {

@@ -120,13 +120,9 @@ class GrantCustodyIT {
     @Order(3)
     void forgettingWhileARefreshIsOutWinsAndThePairIsDiscarded() throws Exception {
         FakeKeap keap = replicas.keap;
-        replicas.adoptGrant();
-        String key = replicas.issueKeyKnownEverywhere(0);
-        keap.clear();
-        keap.delayNextTokenCall(Duration.ofSeconds(3));
-
-        CompletableFuture<HttpResponse<String>> refresh = adminAsync("POST", 0, "/admin/connections/default/refresh");
-        Replicas.awaitTrue("the token call is out", Duration.ofSeconds(20), () -> keap.refreshCalls() == 1);
+        RefreshOut out = refreshHeldUpByKeap();
+        String key = out.key();
+        CompletableFuture<HttpResponse<String>> refresh = out.answer();
         assertEquals(204, replicas.client.admin("DELETE", replicas.url(1) + "/admin/connections/default/tokens", null)
                 .statusCode());
         HttpResponse<String> late = refresh.get(60, SECONDS);
@@ -148,13 +144,9 @@ class GrantCustodyIT {
     @Order(4)
     void reconnectingToAnotherTenantWhileARefreshIsOutWins() throws Exception {
         FakeKeap keap = replicas.keap;
-        replicas.adoptGrant();
-        String key = replicas.issueKeyKnownEverywhere(0);
-        keap.clear();
-        keap.delayNextTokenCall(Duration.ofSeconds(3));
-
-        CompletableFuture<HttpResponse<String>> refresh = adminAsync("POST", 0, "/admin/connections/default/refresh");
-        Replicas.awaitTrue("the token call is out", Duration.ofSeconds(20), () -> keap.refreshCalls() == 1);
+        RefreshOut out = refreshHeldUpByKeap();
+        String key = out.key();
+        CompletableFuture<HttpResponse<String>> refresh = out.answer();
         keap.setTenant(OTHER_TENANT);
         String redirect = replicas.url(1) + "/oauth/callback";
         String code = keap.issueAuthorizationCode(FakeKeapResource.CLIENT_ID, redirect);
@@ -219,6 +211,22 @@ class GrantCustodyIT {
         String key = replicas.issueKeyKnownEverywhere(0);
         replicas.keap.clear();
         return key;
+    }
+
+    /** A key every replica knows, and an operator's refresh whose token call Keap holds for 3 s. */
+    private record RefreshOut(String key, CompletableFuture<HttpResponse<String>> answer) {
+    }
+
+    /** Connects {@code default}, issues a key, and returns once the refresh's token call has reached Keap. */
+    private static RefreshOut refreshHeldUpByKeap() {
+        FakeKeap keap = replicas.keap;
+        replicas.adoptGrant();
+        String key = replicas.issueKeyKnownEverywhere(0);
+        keap.clear();
+        keap.delayNextTokenCall(Duration.ofSeconds(3));
+        CompletableFuture<HttpResponse<String>> refresh = adminAsync("POST", 0, "/admin/connections/default/refresh");
+        Replicas.awaitTrue("the token call is out", Duration.ofSeconds(20), () -> keap.refreshCalls() == 1);
+        return new RefreshOut(key, refresh);
     }
 
     private static CompletableFuture<HttpResponse<String>> adminAsync(String method, int replica, String path) {
