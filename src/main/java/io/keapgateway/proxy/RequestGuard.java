@@ -41,6 +41,9 @@ final class RequestGuard implements Handler<RoutingContext> {
     /** Largest body accepted outside the proxy (admin API JSON). */
     private static final long ADMIN_MAX_BODY = 1024 * 1024;
 
+    /** Admin methods that carry no body. */
+    private static final Set<String> BODILESS = Set.of("GET", "HEAD", "DELETE", "OPTIONS");
+
     private final long proxyMaxBody;
     private final Duration refusedBodyTimeout;
     /**
@@ -77,7 +80,10 @@ final class RequestGuard implements Handler<RoutingContext> {
             ProblemResponses.refuse(context, error, requestId, refusedBodyTimeout);
             return;
         }
-        if (!proxied && (request.getHeader("Transfer-Encoding") != null || BoundedBody.unknownLength(request))) {
+        // An HTTP/2 GET, HEAD or DELETE of the admin API has no body to read (and reading it to its end first
+        // would leave the REST layer a request it can no longer pause: a 500 for every such call over HTTP/2).
+        if (!proxied && (request.getHeader("Transfer-Encoding") != null
+                || (BoundedBody.unknownLength(request) && !BODILESS.contains(request.method().name())))) {
             unannouncedAdminBodies.handle(context);
             return;
         }
