@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.keapgateway.testsupport.Admin;
 import io.keapgateway.testsupport.FakeKeap;
 import io.keapgateway.testsupport.FakeKeapResource;
+import io.keapgateway.testsupport.GatewayProcess;
 import io.keapgateway.testsupport.Received;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -93,6 +94,19 @@ class UnknownLengthBodiesTest {
         assertThat(send(HttpMethod.GET, List.of()).status()).isEqualTo(200);
         assertThat(keap.received()).hasSize(1);
         assertThat(keap.received().get(0).bodyBytes()).isZero();
+    }
+
+    @Test
+    void answersAnAdminGetOverHttp2() throws Exception {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost")
+                .setPort(base.getPort()).setURI("/admin/connections")
+                .putHeader("Authorization", "Bearer " + GatewayProcess.ADMIN_TOKEN);
+        Answer answer = h2c.request(options).compose(request -> request.send()
+                .compose(response -> response.body().map(body -> new Answer(response.statusCode(),
+                        response.version().name(), body.toString(StandardCharsets.UTF_8), request.connection()))))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(answer.version()).isEqualTo("HTTP_2");
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
     }
 
     private Answer send(HttpMethod method, List<String> chunks) throws Exception {
