@@ -39,7 +39,7 @@ final class ClientBody {
             client.response().writeContinue();
         }
         Promise<Buffer> first = Promise.promise();
-        long timer = vertx.setTimer(idleMillis, id -> first.tryFail(stalled()));
+        long timer = vertx.setTimer(idleMillis, id -> first.tryFail(stalled(idleMillis)));
         client.handler(chunk -> {
             client.pause();
             vertx.cancelTimer(timer);
@@ -68,7 +68,7 @@ final class ClientBody {
         }
         IdleTimer idle = new IdleTimer(vertx, idleMillis, () -> {
             client.handler(null);
-            answer.tryFail(stalled()); // answer first: resetting the request to Keap fails its response too
+            answer.tryFail(stalled(idleMillis)); // answer first: resetting the request to Keap fails its response too
             toKeap.reset();
         });
         long[] seen = {0};
@@ -117,7 +117,8 @@ final class ClientBody {
         client.resume();
     }
 
-    private GatewayException stalled() {
+    /** What a client whose body stopped flowing for {@code idleMillis} is answered. */
+    static GatewayException stalled(long idleMillis) {
         return new GatewayException(ErrorCode.BAD_REQUEST,
                 "The request body stopped flowing for " + idleMillis + " ms; the request was cut off.");
     }

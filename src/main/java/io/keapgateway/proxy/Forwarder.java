@@ -31,6 +31,7 @@ class Forwarder {
     private final Upstream upstream;
     private final Vertx vertx;
     private final ClientBody bodies;
+    private final BoundedBody wholeBodies;
     private final long clientIdleMillis;
 
     Forwarder(Upstream upstream, Vertx vertx, GatewayConfig config) {
@@ -38,6 +39,12 @@ class Forwarder {
         this.vertx = vertx;
         this.clientIdleMillis = config.proxy().clientIdleTimeout().toMillis();
         this.bodies = new ClientBody(vertx, clientIdleMillis);
+        this.wholeBodies = new BoundedBody(vertx, clientIdleMillis);
+    }
+
+    /** Reads bodies whole (to replay them, to parse an XML-RPC call, or to learn their length). */
+    BoundedBody wholeBodies() {
+        return wholeBodies;
     }
 
     /**

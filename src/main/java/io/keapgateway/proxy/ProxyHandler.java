@@ -88,7 +88,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         if (!target.forwardable()) {
             fail(context, new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway."));
         } else if (XmlRpcBody.isXmlRpc(target)) {
-            XmlRpcBody.read(request, xmlRpcMaxBody).onComplete(read -> {
+            XmlRpcBody.read(request, xmlRpcMaxBody, forwarder.wholeBodies()).onComplete(read -> {
                 if (read.succeeded()) {
                     proceed(context, target, read.result());
                 } else {
@@ -274,7 +274,7 @@ class ProxyHandler implements Handler<RoutingContext> {
             answer = Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId,
                     replayBufferSize);
         } else if (BoundedBody.unknownLength(request)) {
-            answer = BoundedBody.read(request, replayBufferSize).compose(body -> forwarder.send(request, target,
+            answer = forwarder.wholeBodies().read(request, replayBufferSize).compose(body -> forwarder.send(request, target,
                     go.credential(), requestId, body, body.length())).map(KeapAnswer::streaming);
         } else {
             answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);

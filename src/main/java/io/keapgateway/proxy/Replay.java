@@ -40,7 +40,7 @@ final class Replay {
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
             request.response().writeContinue();
         }
-        return BoundedBody.read(request, replayBufferSize).compose(bytes -> sendRead(forwarder, request, target,
+        return forwarder.wholeBodies().read(request, replayBufferSize).compose(bytes -> sendRead(forwarder, request, target,
                 connection, credential, credentials, requestId, bytes));
     }
 

@@ -4,7 +4,6 @@ import io.keapgateway.auth.KeyFormat;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +31,8 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
         return target.rawPath().equals("/crm/xmlrpc") || target.rawPath().equals("/crm/xmlrpc/v1");
     }
 
-    /** Reads the (paused) request's body, at most {@code max} bytes, and parses it: 413 or 400 otherwise. */
-    static Future<XmlRpcBody> read(HttpServerRequest request, long max) {
+    /** Reads the (paused) request's body with {@code reader}, at most {@code max} bytes, and parses it: 413 or 400 otherwise. */
+    static Future<XmlRpcBody> read(HttpServerRequest request, long max, BoundedBody reader) {
         String length = request.getHeader("Content-Length");
         if (length != null && Long.parseLong(length.trim()) > max) {
             return Future.failedFuture(tooLarge(max));
@@ -41,20 +40,8 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
             request.response().writeContinue();
         }
-        Promise<Buffer> read = Promise.promise();
-        Buffer body = Buffer.buffer();
-        request.handler(chunk -> {
-            if (body.length() + chunk.length() > max) {
-                request.pause(); // the refusal throws the rest away
-                read.tryFail(tooLarge(max));
-                return;
-            }
-            body.appendBuffer(chunk);
-        });
-        request.endHandler(end -> read.tryComplete(body));
-        request.exceptionHandler(read::tryFail);
-        request.resume();
-        return read.future().map(bytes -> new XmlRpcBody(bytes, XmlRpcCall.parse(bytes.getBytes())));
+        return reader.read(request, max, () -> tooLarge(max))
+                .map(bytes -> new XmlRpcBody(bytes, XmlRpcCall.parse(bytes.getBytes())));
     }
 
     /**
