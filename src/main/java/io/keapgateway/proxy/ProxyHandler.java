@@ -213,9 +213,14 @@ class ProxyHandler implements Handler<RoutingContext> {
             return new Go(decision, credential, body, admission);
         }
 
-        /** Runs {@code step} on the request's context: at once when this is already its thread, else as a task. */
+        /**
+         * Runs {@code step} on the request's context: at once when this is already its event loop, else as a
+         * task. The context alone does not tell: a worker thread running a custody or store step for this
+         * request carries its context too, and a request touched from there races its event loop (a failure
+         * answered from a worker thread found the request "already read" and left it unanswered).
+         */
         void then(Runnable step) {
-            if (Vertx.currentContext() == vertxContext) {
+            if (Context.isOnEventLoopThread() && Vertx.currentContext() == vertxContext) {
                 step.run();
             } else {
                 vertxContext.runOnContext(ignored -> step.run());
