@@ -90,8 +90,11 @@ class Forwarder {
         });
         toKeap.response().onComplete(response -> {
             if (response.succeeded()) {
-                // Paused until the caller decides what to do with the body: relay, or read and replay.
-                answer.tryComplete(response.result().pause());
+                // Paused until the caller decides what to do with the body: relay, or read and replay. Until the
+                // relay takes it over, a failure of Keap's side (the gateway resetting it for a client that went
+                // away) is no news: without a handler, Vert.x would log it at ERROR.
+                answer.tryComplete(response.result().exceptionHandler(failure -> {
+                }).pause());
             } else {
                 answer.tryFail(translate(response.cause()));
             }
