@@ -47,10 +47,10 @@ final class RequestGuard implements Handler<RoutingContext> {
     private final long proxyMaxBody;
     private final Duration refusedBodyTimeout;
     /**
-     * Reads admin bodies whose length is not announced (chunked, or HTTP/2 without Content-Length), failing the
+     * Reads admin bodies, of an announced length or not (chunked, or HTTP/2 without Content-Length), failing the
      * request with 413 past {@link #ADMIN_MAX_BODY}; the REST layer then takes the body read here.
      */
-    private final BodyHandler unannouncedAdminBodies = BodyHandler.create(false).setBodyLimit(ADMIN_MAX_BODY);
+    private final BodyHandler adminBodies = BodyHandler.create(false).setBodyLimit(ADMIN_MAX_BODY);
 
     RequestGuard(long proxyMaxBody, Duration refusedBodyTimeout) {
         this.proxyMaxBody = proxyMaxBody;
@@ -80,11 +80,12 @@ final class RequestGuard implements Handler<RoutingContext> {
             ProblemResponses.refuse(context, error, requestId, refusedBodyTimeout);
             return;
         }
-        // An HTTP/2 GET, HEAD or DELETE of the admin API has no body to read (and reading it to its end first
-        // would leave the REST layer a request it can no longer pause: a 500 for every such call over HTTP/2).
-        if (!proxied && (request.getHeader("Transfer-Encoding") != null
-                || (BoundedBody.unknownLength(request) && !BODILESS.contains(request.method().name())))) {
-            unannouncedAdminBodies.handle(context);
+        // Every admin body is read whole here, under the server idle timeout, before any admin work starts: from
+        // then on the gateway owes the answer (OwedAnswers). An HTTP/2 GET, HEAD or DELETE of the admin API has
+        // no body to read (and reading it to its end first would leave the REST layer a request it can no longer
+        // pause: a 500 for every such call over HTTP/2).
+        if (!proxied && (ClientBody.declared(request) || !BODILESS.contains(request.method().name()))) {
+            adminBodies.handle(context);
             return;
         }
         context.next();

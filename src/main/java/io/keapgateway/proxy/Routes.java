@@ -11,9 +11,10 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 
 /**
- * Puts the gateway's handlers on the main router: the guard before everything, the proxy on
- * {@code /crm/*}, a key's look at itself on {@code GET /gateway/key}, and a problem+json 404 after
- * everything else.
+ * Puts the gateway's handlers on the main router: the guard before everything, then the per-address
+ * connection cap and the hold on the server idle timeout ({@link OwedAnswers}), the proxy on
+ * {@code /crm/*}, a key's look at itself on {@code GET /gateway/key}, and a problem+json 404 after everything
+ * else.
  */
 @ApplicationScoped
 class Routes {
@@ -22,6 +23,7 @@ class Routes {
         Duration refusedBodyTimeout = config.proxy().refusedBodyTimeout();
         router.route().order(-1000).handler(new RequestGuard(config.proxy().maxBodySize().asLongValue(), refusedBodyTimeout));
         router.route().order(-950).handler(new AddressConnections(config.proxy().maxConnectionsPerAddress()));
+        router.route().order(-945).handler(new OwedAnswers());
         router.route("/crm/*").order(-900).handler(proxy);
         router.get("/gateway/key").order(-900).blockingHandler(gatewayKey, false);
         router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));

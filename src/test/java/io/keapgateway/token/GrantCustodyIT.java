@@ -42,9 +42,6 @@ class GrantCustodyIT {
     @BeforeAll
     static void startReplicas() throws Exception {
         replicas = new Replicas(3, Map.of(
-                // A frozen replica's admin call is answered after the thaw; the server idle timeout (30 s) would
-                // close its connection first when the freeze lasts that long on a loaded machine.
-                "QUARKUS_HTTP_IDLE_TIMEOUT", "120s",
                 "KEAP_GATEWAY_OAUTH_REFRESH_CHECK_INTERVAL", "1h",
                 "KEAP_GATEWAY_OAUTH_LEASE_TTL", LEASE.toSeconds() + "s",
                 "KEAP_GATEWAY_OAUTH_TOKEN_TIMEOUT", WAIT.toSeconds() + "s",
