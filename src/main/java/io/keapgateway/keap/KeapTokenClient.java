@@ -103,7 +103,8 @@ public class KeapTokenClient {
                 if (response.statusCode() == 200) {
                     // Never the body itself (it may hold tokens): what it looked like is enough to diagnose.
                     throw new TokenEndpointException(200, refused.error(), "a 200 answer without a token pair ("
-                            + response.getHeader("Content-Type") + ", " + body.length() + " bytes)");
+                            + response.getHeader("Content-Type") + ", Content-Length " + response.getHeader("Content-Length")
+                            + ", " + body.length() + " bytes read)");
                 }
                 throw refused;
             }
