@@ -15,7 +15,9 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jboss.logging.Logger;
 
 /** Creates and changes connections, and seeds {@code default} from the environment at start-up. */
@@ -26,6 +28,8 @@ public class ConnectionService {
     public static final String DEFAULT = "default";
 
     private static final Logger LOG = Logger.getLogger(ConnectionService.class);
+    /** Puts tried on top of records written back meanwhile (each replica writes back at most once per loss). */
+    private static final int PUT_ATTEMPTS = 3;
 
     private final Store store;
     private final StoreSync sync;
@@ -87,20 +91,32 @@ public class ConnectionService {
 
     /**
      * Creates or replaces connection {@code name}; the audit trail records who did it, never the secret.
-     * A compare-and-set on the stored version: {@code conflict} when another write changed it meanwhile.
+     * A compare-and-set on the stored version: {@code conflict} when another write changed it meanwhile. A
+     * record a replica wrote back meanwhile (into a store that lost its data) is older than this call, not a
+     * change it lost a race to: the put is tried again on top of it.
      */
     public void put(String name, Credentials credentials, String actor) {
-        long expected = stored(name).map(ConnectionRecord::version).orElse(Store.ABSENT);
-        long version = expected == Store.ABSENT ? 1 : expected + 1;
-        String context = sealContext(name);
-        ConnectionRecord record = new ConnectionRecord(name, credentials.mode(), credentials.clientId(),
-                seal(credentials.clientSecret(), context), seal(credentials.apiKey(), context),
-                fingerprint(credentials), clock.instant(), version);
-        long revision = store.catalogPut(StoreNames.CONNECTIONS, name, expected, version, documents.write(record))
-                .orElseThrow(() -> new GatewayException(ErrorCode.CONFLICT,
-                        "Connection '" + name + "' was changed by another request meanwhile; try again."));
-        sync.changed(revision);
-        audit.record(actor, "connection.put", name, "mode=" + credentials.mode());
+        Instant asked = clock.instant();
+        for (int attempt = 1; ; attempt++) {
+            long expected = stored(name).map(ConnectionRecord::version).orElse(Store.ABSENT);
+            long version = expected == Store.ABSENT ? 1 : expected + 1;
+            String context = sealContext(name);
+            ConnectionRecord record = new ConnectionRecord(name, credentials.mode(), credentials.clientId(),
+                    seal(credentials.clientSecret(), context), seal(credentials.apiKey(), context),
+                    fingerprint(credentials), clock.instant(), version);
+            OptionalLong revision = store.catalogPut(StoreNames.CONNECTIONS, name, expected, version,
+                    documents.write(record));
+            if (revision.isPresent()) {
+                sync.changed(revision.getAsLong());
+                audit.record(actor, "connection.put", name, "mode=" + credentials.mode());
+                return;
+            }
+            boolean restoredMeanwhile = stored(name).map(now -> now.updatedAt().isBefore(asked)).orElse(false);
+            if (!restoredMeanwhile || attempt == PUT_ATTEMPTS) {
+                throw new GatewayException(ErrorCode.CONFLICT,
+                        "Connection '" + name + "' was changed by another request meanwhile; try again.");
+            }
+        }
     }
 
     private Optional<ConnectionRecord> stored(String name) {
