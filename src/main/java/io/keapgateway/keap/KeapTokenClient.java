@@ -3,7 +3,9 @@ package io.keapgateway.keap;
 import io.keapgateway.config.GatewayConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -11,6 +13,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,6 +40,8 @@ public class KeapTokenClient {
     private static final int LONGEST_DESCRIPTION = 300;
 
     private final HttpClient client;
+    /** The one event loop every token call runs on, from opening its connection to reading its answer. */
+    private final Context context;
     private final URI tokenUrl;
     private final boolean ssl;
     private final Duration timeout;
@@ -46,6 +51,7 @@ public class KeapTokenClient {
         this.ssl = "https".equalsIgnoreCase(tokenUrl.getScheme());
         // Not the callers' wait (token-timeout): a call Keap may be answering is only given up at the limit.
         this.timeout = config.oauth().tokenCallLimit();
+        this.context = ((VertxInternal) vertx).createEventLoopContext();
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
                 .setSsl(ssl)
@@ -85,12 +91,20 @@ public class KeapTokenClient {
         if (authorization != null) {
             options.putHeader("Authorization", authorization);
         }
-        // Deferred: every subscription is one call (the custody's single flight makes sure there is one).
-        return Uni.createFrom().completionStage(() -> client.request(options)
-                        .compose(request -> request.send(Buffer.buffer(form)))
-                        .compose(KeapTokenClient::read)
-                        .recover(failure -> Future.failedFuture(asEndpointFailure(failure)))
-                        .toCompletionStage())
+        // Deferred: every subscription is one call (the custody's single flight makes sure there is one). Custody
+        // subscribes on worker threads; a call started there, its steps chained from there, now and then had
+        // its answer's body go by before the body was asked for, and read a 200 as 0 bytes: the new pair, and
+        // with it the grant, lost (OAuthReplayTest, LogsIT). On its own event loop, each step is chained
+        // before the next event can arrive.
+        return Uni.createFrom().completionStage(() -> {
+                    Promise<TokenResponse> answer = Promise.promise();
+                    context.runOnContext(ignored -> client.request(options)
+                            .compose(request -> request.send(Buffer.buffer(form)))
+                            .compose(KeapTokenClient::read)
+                            .recover(failure -> Future.failedFuture(asEndpointFailure(failure)))
+                            .onComplete(answer));
+                    return answer.future().toCompletionStage();
+                })
                 .ifNoItem().after(timeout).failWith(() -> new TokenEndpointException(
                         TokenEndpointException.NO_ANSWER, "timeout", "no answer within " + timeout.toSeconds() + " s"));
     }
