@@ -3,8 +3,9 @@ package io.keapgateway.ratelimit;
 import java.util.List;
 
 /**
- * Every Redis key name of the limiter, built here and nowhere else. All keys of one connection share the
- * hash tag {@code {<prefix>c:<connection>}} so that one script can touch them on Redis Cluster.
+ * Every Redis key name of the limiter, built here and nowhere else. Every one starts with the prefix (so that
+ * a Redis ACL on {@code <prefix>*} covers them, CONTRACT.md), and all keys of one connection share the hash tag
+ * {@code {c:<connection>}} so that one script can touch them on Redis Cluster.
  */
 final class LimitKeys {
 
@@ -46,7 +47,6 @@ final class LimitKeys {
 
     // Braces would end or start the hash tag early, so they are escaped (with the escape character itself).
     private String tag(String connection) {
-        String inside = prefix + "c:" + connection;
-        return "{" + inside.replace("%", "%25").replace("{", "%7B").replace("}", "%7D") + "}";
+        return prefix + "{c:" + connection.replace("%", "%25").replace("{", "%7B").replace("}", "%7D") + "}";
     }
 }

@@ -111,9 +111,9 @@ final class SharedDecisions {
         return missing.length() == 0 ? null : missing.toString();
     }
 
-    // The key's hash as LimitKeys names it: {<prefix>c:<connection>}:k:<id>, fields as limiter.lua writes them.
+    // The key's hash as LimitKeys names it: <prefix>{c:<connection>}:k:<id>, fields as limiter.lua writes them.
     private static long counted(RedisPeek redis, Sent key) throws IOException {
-        List<?> fields = (List<?>) redis.call("HMGET", "{" + key.prefix() + "c:" + key.connection() + "}:k:"
+        List<?> fields = (List<?>) redis.call("HMGET", key.prefix() + "{c:" + key.connection() + "}:k:"
                 + key.keyId(), "requests", "denied");
         long total = 0;
         for (Object field : fields) {

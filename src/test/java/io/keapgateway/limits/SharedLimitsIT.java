@@ -67,7 +67,6 @@ class SharedLimitsIT {
             keap.close();
             try (RedisPeek redis = new RedisPeek(redisPort)) {
                 redis.deleteAll(prefix);
-                redis.deleteAll("{" + prefix); // the limiter's hash-tagged keys
             }
         }
     }

@@ -88,7 +88,7 @@ final class TestConnections {
     }
 
     /**
-     * Deletes the connections made here, then the limiter's keys (LimitKeys: {@code {<prefix>c:<name>}:…}) of
+     * Deletes the connections made here, then the limiter's keys (LimitKeys: {@code <prefix>{c:<name>}:…}) of
      * every connection of these tests that no longer exists: also a Keap report the gateway wrote (at most a
      * second late) after an earlier test had ended.
      */
@@ -97,7 +97,7 @@ final class TestConnections {
             for (String name : made) {
                 redis.call("HDEL", PREFIX + StoreNames.CONNECTIONS, name);
             }
-            String tag = "{" + PREFIX + "c:";
+            String tag = PREFIX + "{c:";
             for (String key : redis.keys(tag + NAME_PREFIX)) {
                 String name = key.substring(tag.length(), key.indexOf('}'));
                 if (Long.valueOf(0).equals(redis.call("HEXISTS", PREFIX + StoreNames.CONNECTIONS, name))) {

@@ -10,9 +10,12 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.MultiMap;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -63,6 +66,22 @@ class LimiterScriptTest {
         assertEquals("key", denied.limit());
         assertEquals(ErrorCode.RATE_LIMITED, denied.denial());
         assertEquals(500, denied.retryMillis()); // one interval at 2 per second
+    }
+
+    @Test
+    void everyKeyTheScriptWritesStartsWithThePrefix() {
+        decide("a", keyLimits(2, 3), T0);
+        String run = prefix.substring(RedisTestProfile.PREFIX.length()); // "script:<uuid>:", found wherever it sits
+        List<String> written = new ArrayList<>();
+        String cursor = "0";
+        do {
+            Response page = redis.execute("SCAN", cursor, "MATCH", "*" + run + "*", "COUNT", "1000").await().atMost(WAIT);
+            cursor = page.get(0).toString();
+            page.get(1).forEach(key -> written.add(key.toString()));
+        } while (!cursor.equals("0"));
+        assertFalse(written.isEmpty());
+        // A Redis ACL on the prefix (e.g. ~kgw:*) must cover the limiter too.
+        written.forEach(key -> assertTrue(key.startsWith(prefix), key));
     }
 
     @Test

@@ -14,22 +14,18 @@ final class RedisKeys {
     private RedisKeys() {
     }
 
-    /** Deletes every key under {@code prefix}, hash-tagged ones ({@code {prefix…}) included. */
+    /** Deletes every key under {@code prefix} (the limiter's hash-tagged ones too: {@code prefix{c:…}…}). */
     static void deleteAll(ReactiveRedisDataSource redis, String prefix) {
-        for (String pattern : List.of(prefix + "*", "{" + prefix + "*")) {
-            String cursor = "0";
-            do {
-                Response page = redis.execute("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")
-                        .await().atMost(WAIT);
-                cursor = page.get(0).toString();
-                List<String> found = new ArrayList<>();
-                page.get(1).forEach(key -> found.add(key.toString()));
-                if (!found.isEmpty()) {
-                    List<String> args = new ArrayList<>(found);
-                    redis.execute("DEL", args.toArray(String[]::new)).await().atMost(WAIT);
-                }
-            } while (!cursor.equals("0"));
-        }
+        String cursor = "0";
+        do {
+            Response page = redis.execute("SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000").await().atMost(WAIT);
+            cursor = page.get(0).toString();
+            List<String> found = new ArrayList<>();
+            page.get(1).forEach(key -> found.add(key.toString()));
+            if (!found.isEmpty()) {
+                redis.execute("DEL", found.toArray(String[]::new)).await().atMost(WAIT);
+            }
+        } while (!cursor.equals("0"));
     }
 
     static long pttl(ReactiveRedisDataSource redis, String key) {
