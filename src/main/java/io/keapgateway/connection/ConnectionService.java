@@ -97,13 +97,15 @@ public class ConnectionService {
      */
     public void put(String name, Credentials credentials, String actor) {
         Instant asked = clock.instant();
+        String context = sealContext(name);
+        String sealedSecret = seal(credentials.clientSecret(), context);
+        String sealedApiKey = seal(credentials.apiKey(), context);
+        String fingerprint = fingerprint(credentials);
         for (int attempt = 1; ; attempt++) {
             long expected = stored(name).map(ConnectionRecord::version).orElse(Store.ABSENT);
             long version = expected == Store.ABSENT ? 1 : expected + 1;
-            String context = sealContext(name);
             ConnectionRecord record = new ConnectionRecord(name, credentials.mode(), credentials.clientId(),
-                    seal(credentials.clientSecret(), context), seal(credentials.apiKey(), context),
-                    fingerprint(credentials), clock.instant(), version);
+                    sealedSecret, sealedApiKey, fingerprint, clock.instant(), version);
             OptionalLong revision = store.catalogPut(StoreNames.CONNECTIONS, name, expected, version,
                     documents.write(record));
             if (revision.isPresent()) {

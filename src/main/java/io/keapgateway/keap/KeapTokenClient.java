@@ -5,7 +5,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -23,6 +22,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -40,8 +40,8 @@ public class KeapTokenClient {
     private static final int LONGEST_DESCRIPTION = 300;
 
     private final HttpClient client;
-    /** The one event loop every token call runs on, from opening its connection to reading its answer. */
-    private final Context context;
+    /** Runs each token call on one event loop of its own, from opening its connection to reading its answer. */
+    private final Executor onOwnEventLoop;
     private final URI tokenUrl;
     private final boolean ssl;
     private final Duration timeout;
@@ -51,7 +51,8 @@ public class KeapTokenClient {
         this.ssl = "https".equalsIgnoreCase(tokenUrl.getScheme());
         // Not the callers' wait (token-timeout): a call Keap may be answering is only given up at the limit.
         this.timeout = config.oauth().tokenCallLimit();
-        this.context = ((VertxInternal) vertx).createEventLoopContext();
+        Context context = ((VertxInternal) vertx).createEventLoopContext();
+        this.onOwnEventLoop = task -> context.runOnContext(ignored -> task.run());
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
                 .setSsl(ssl)
@@ -96,15 +97,12 @@ public class KeapTokenClient {
         // its answer's body go by before the body was asked for, and read a 200 as 0 bytes: the new pair, and
         // with it the grant, lost (OAuthReplayTest, LogsIT). On its own event loop, each step is chained
         // before the next event can arrive.
-        return Uni.createFrom().completionStage(() -> {
-                    Promise<TokenResponse> answer = Promise.promise();
-                    context.runOnContext(ignored -> client.request(options)
-                            .compose(request -> request.send(Buffer.buffer(form)))
-                            .compose(KeapTokenClient::read)
-                            .recover(failure -> Future.failedFuture(asEndpointFailure(failure)))
-                            .onComplete(answer));
-                    return answer.future().toCompletionStage();
-                })
+        return Uni.createFrom().completionStage(() -> client.request(options)
+                        .compose(request -> request.send(Buffer.buffer(form)))
+                        .compose(KeapTokenClient::read)
+                        .recover(failure -> Future.failedFuture(asEndpointFailure(failure)))
+                        .toCompletionStage())
+                .runSubscriptionOn(onOwnEventLoop)
                 .ifNoItem().after(timeout).failWith(() -> new TokenEndpointException(
                         TokenEndpointException.NO_ANSWER, "timeout", "no answer within " + timeout.toSeconds() + " s"));
     }
@@ -117,8 +115,8 @@ public class KeapTokenClient {
                 if (response.statusCode() == 200) {
                     // Never the body itself (it may hold tokens): what it looked like is enough to diagnose.
                     throw new TokenEndpointException(200, refused.error(), "a 200 answer without a token pair ("
-                            + response.getHeader("Content-Type") + ", Content-Length " + response.getHeader("Content-Length")
-                            + ", " + body.length() + " bytes read)");
+                            + response.getHeader("Content-Type") + ", Content-Length "
+                            + response.getHeader("Content-Length") + ", " + body.length() + " bytes read)");
                 }
                 throw refused;
             }
