@@ -3,6 +3,7 @@ package io.keapgateway.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keapgateway.testsupport.FakeKeapResource;
+import io.keapgateway.testsupport.GatewayProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,10 +24,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which timer ends which silence, against the packaged gateway with short timers: the server idle timeout
- * ends a connection the client leaves silent (a kept-alive one nobody uses), never one on which the gateway
- * owes an answer (Keap slower than the idle timeout, an admin call waiting on a slow token call); a client
- * whose body stops flowing while the gateway reads it whole is answered 400 after the client idle timeout.
+ * Which timer ends which silence, against the packaged gateway with short timers. The server idle timeout
+ * ends a connection the client leaves silent (a kept-alive one nobody uses, an admin body that stops coming),
+ * never one on which the gateway owes an answer (Keap slower than the idle timeout, an admin call waiting on
+ * a slow token call). A client whose body stops flowing while the gateway reads it whole is answered 400
+ * after the client idle timeout.
  */
 class IdleTimeoutsIT {
 
@@ -96,6 +98,21 @@ class IdleTimeoutsIT {
                 // the rest of the answer
             }
             Duration open = Duration.ofNanos(System.nanoTime() - answered);
+            assertThat(open).isBetween(IDLE_TIMEOUT.dividedBy(2), IDLE_TIMEOUT.plusSeconds(6));
+        }
+    }
+
+    @Test
+    void anAdminBodyThatStopsIsCutOffAfterTheIdleTimeout() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", replica.gateway.port())) {
+            socket.setSoTimeout((int) IDLE_TIMEOUT.multipliedBy(5).toMillis());
+            long start = System.nanoTime();
+            write(socket, "POST /admin/keys HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer " + GatewayProcess.ADMIN_TOKEN + "\r\nContent-Length: 500\r\n\r\n{\"name\":");
+            String answer = readHead(socket.getInputStream());
+            Duration open = Duration.ofNanos(System.nanoTime() - start);
+            // Read whole before any admin work, under the server idle timeout: the gateway owes nothing yet.
+            assertThat(answer).as("closed without an answer").isEmpty();
             assertThat(open).isBetween(IDLE_TIMEOUT.dividedBy(2), IDLE_TIMEOUT.plusSeconds(6));
         }
     }
