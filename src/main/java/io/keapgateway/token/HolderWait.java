@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * What a replica does while another one refreshes a grant: it polls the store, with backoff, until the
  * holder's result is stored, or until no replica holds the lease or the exchange record of the version it
- * saw (the holder failed, or died: the caller then looks again). Bounded by {@code token-timeout} plus one
+ * saw (the holder failed, or died: the caller then looks again), and no store loss makes that absence
+ * meaningless ({@link StoreLossGuard}). Bounded by {@code token-timeout} plus one
  * lease lifetime; the holder's call goes on after that.
  */
 @ApplicationScoped
@@ -28,12 +29,15 @@ class HolderWait {
     private final GrantVault vault;
     private final GrantReconciler reconciler;
     private final RefreshLease lease;
+    private final StoreLossGuard lossGuard;
     private final Duration longestWait;
 
-    HolderWait(GrantVault vault, GrantReconciler reconciler, RefreshLease lease, GatewayConfig config) {
+    HolderWait(GrantVault vault, GrantReconciler reconciler, RefreshLease lease, StoreLossGuard lossGuard,
+            GatewayConfig config) {
         this.vault = vault;
         this.reconciler = reconciler;
         this.lease = lease;
+        this.lossGuard = lossGuard;
         this.longestWait = config.oauth().leaseTtl().plus(config.oauth().tokenTimeout());
     }
 
@@ -54,7 +58,8 @@ class HolderWait {
         if (vault.storedVersion(connection) > seen) {
             return Optional.ofNullable(reconciler.reconcile(connection));
         }
-        if (lease.taken(connection) || lease.exchanging(connection, seen)) {
+        // Right after a store loss, no record does not mean nobody is at work: keep polling, within the bound.
+        if (lease.taken(connection) || lease.exchanging(connection, seen) || !lossGuard.mayBeginExchange()) {
             throw new StillAtWork();
         }
         return Optional.empty();

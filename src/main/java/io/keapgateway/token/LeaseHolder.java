@@ -14,7 +14,8 @@ import org.jboss.logging.Logger;
  * <ol>
  *   <li>re-read the store (another replica may have rotated just before);</li>
  *   <li>record "exchange of version N in progress"; if another replica holds that record, step back and wait
- *       (it may be stalled past its lease with its token call still out);</li>
+ *       (it may be stalled past its lease with its token call still out); likewise for one exchange budget
+ *       after the store lost its data ({@link StoreLossGuard}), when such a record may have gone with it;</li>
  *   <li>call Keap, keeping lease and record alive for as long as the call runs;</li>
  *   <li>save the new pair with a compare-and-set on N ({@link GrantSaver}), then drop both records;</li>
  *   <li>on {@code invalid_grant}, re-read; write needs_reauth (compare-and-set on N) only if the store still
@@ -45,9 +46,10 @@ class LeaseHolder {
     private final KeapTokenClient keap;
     private final GrantSaver saver;
     private final CustodyEvents events;
+    private final StoreLossGuard lossGuard;
 
     LeaseHolder(TokenSlots slots, GrantReconciler reconciler, GrantVault vault, RefreshLease lease,
-            KeapTokenClient keap, GrantSaver saver, CustodyEvents events) {
+            KeapTokenClient keap, GrantSaver saver, CustodyEvents events, StoreLossGuard lossGuard) {
         this.slots = slots;
         this.reconciler = reconciler;
         this.vault = vault;
@@ -55,6 +57,7 @@ class LeaseHolder {
         this.keap = keap;
         this.saver = saver;
         this.events = events;
+        this.lossGuard = lossGuard;
     }
 
     /** Refreshes under {@code held}, which it releases; fails with {@link ExchangeInProgress} to make the caller wait. */
@@ -67,7 +70,9 @@ class LeaseHolder {
                     if (!Renewal.refreshable(latest, need) || slots.of(name).unsaved() != null) {
                         return Blocking.run(() -> lease.release(held)).replaceWith(latest);
                     }
-                    return Blocking.call(() -> lease.beginExchange(held, latest.version()))
+                    // After a store loss, an exchange of another replica may be out with no record left of it.
+                    return Blocking.call(() -> lossGuard.mayBeginExchange() ? lease.beginExchange(held, latest.version())
+                                    : Optional.<RefreshLease.Exchange>empty())
                             .onFailure().call(failure -> Blocking.run(() -> lease.release(held)))
                             .flatMap(exchange -> exchange.isPresent() ? exchange(connection, need, latest, exchange.get())
                                     : Blocking.run(() -> lease.release(held)).onItem()
