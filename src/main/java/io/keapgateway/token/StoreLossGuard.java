@@ -46,7 +46,8 @@ class StoreLossGuard {
     StoreLossGuard(Store store, Clock clock, GatewayConfig config) {
         this.store = store;
         this.clock = clock;
-        this.quiet = config.oauth().tokenCallLimit().plus(config.oauth().leaseTtl());
+        this.quiet = config.oauth().storeLossQuiet()
+                .orElse(config.oauth().tokenCallLimit().plus(config.oauth().leaseTtl()));
     }
 
     void remember(@Observes StartupEvent event) {
@@ -57,9 +58,18 @@ class StoreLossGuard {
         }
     }
 
-    /** The revision poll saw a loss (possibly a stale copy that kept the epoch): quiet from now. */
+    /**
+     * The revision poll saw a loss (possibly a stale copy that kept the epoch): quiet from now, and remember
+     * the epoch as it is now, so that the next look does not take this same loss for another one.
+     */
     void lost(@Observes StoreLost event) {
         quietFor("the store lost its data");
+        try {
+            look();
+        } catch (RuntimeException e) {
+            LOG.debugf("The custody epoch could not be read after the loss (%s); read at the next refresh",
+                    e.getMessage());
+        }
     }
 
     /** Whether a token exchange may begin now; a store failure propagates (nothing is begun then). */
@@ -78,7 +88,10 @@ class StoreLossGuard {
             store.expireIfEquals(KEY, seen, EPOCH_TTL);
         }
         if (epoch != null && !epoch.equals(seen)) {
-            quietFor("the store lost its data (custody epoch replaced)");
+            // A loss long past (this replica made no exchange since) needs no quiet: what was out then is over.
+            if (recent(seen)) {
+                quietFor("the store lost its data (custody epoch replaced)");
+            }
         } else if (epoch == null && restoredRecently(seen)) {
             quietUntil = Instant.ofEpochMilli(createdAt(seen)).plus(quiet);
             LOG.warnf("The store lost its data shortly before this replica started: no token exchange begins "
@@ -96,7 +109,12 @@ class StoreLossGuard {
     }
 
     private boolean restoredRecently(String value) {
-        return value.endsWith("/true") && clock.instant().isBefore(Instant.ofEpochMilli(createdAt(value)).plus(quiet));
+        return value.endsWith("/true") && recent(value);
+    }
+
+    /** Whether the epoch {@code value} was written within the quiet time (the loss is no older than that). */
+    private boolean recent(String value) {
+        return clock.instant().isBefore(Instant.ofEpochMilli(createdAt(value)).plus(quiet));
     }
 
     private static long createdAt(String value) {

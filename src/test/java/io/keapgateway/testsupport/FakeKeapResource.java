@@ -62,7 +62,11 @@ public final class FakeKeapResource implements QuarkusTestResourceLifecycleManag
             }
             users++;
             String base = shared.baseUrl();
+            // The @QuarkusTest classes share one app and StoreLossTest wipes the store under it: without the
+            // last entry every OAuth test after it would wait out the quiet time after a store loss (5 min 15 s).
+            // Packaged replicas (GatewayProcess) keep the real rule: RedisWipeDuringRefreshIT.
             return Map.of(
+                    "keap-gateway.oauth.store-loss-quiet", "0s",
                     UPSTREAM_URL_PROPERTY, base,
                     TOKEN_URL_PROPERTY, base + "/token",
                     AUTHORIZE_URL_PROPERTY, base + "/app/oauth/authorize");
