@@ -259,6 +259,22 @@ public interface GatewayConfig {
         @WithDefault("5m")
         Duration tokenCallLimit();
 
+        /**
+         * After the store lost its data, how long no replica begins a token exchange (one may have been out,
+         * its records gone with the data). Unset: {@code token-call-limit} plus {@code lease-ttl}, the longest
+         * an exchange begun before the loss can still run and save its pair. Anything shorter gives up "a
+         * refresh token reaches Keap at most once" across a Redis wipe; the tests' shared app sets 0s.
+         */
+        Optional<Duration> storeLossQuiet();
+
+        /**
+         * On SIGTERM, how long after the shutdown began a replica may wait for its refreshes in flight and
+         * for pairs it could not save yet, before it exits anyway (logging an ERROR per connection). Keep it
+         * below the pod's termination grace period (35 s in deploy/).
+         */
+        @WithDefault("30s")
+        Duration shutdownDrain();
+
         /** Longest pause between two attempts to save a pair Keap issued while the store does not answer. */
         @WithDefault("1s")
         Duration saveRetryBackoff();

@@ -52,6 +52,12 @@ final class TokenSlot {
         return state.get().unsaved();
     }
 
+    /** Whether a renewal is in flight or a pair Keap issued waits for its save: what a shutdown waits for. */
+    boolean busy() {
+        State s = state.get();
+        return s.renewal() != null || s.unsaved() != null;
+    }
+
     /**
      * Keeps {@code candidate} if it is newer than the stored grant held; answers the grant served afterwards.
      * A grant at least as new as an unsaved pair supersedes it (that pair's save then fails its version check).

@@ -21,6 +21,17 @@ class TokenSlots {
         return slot != null ? slot : slots.computeIfAbsent(connection, name -> new TokenSlot(clock));
     }
 
+    /** Connections with a renewal in flight or a pair not saved yet. */
+    Set<String> busy() {
+        Set<String> names = ConcurrentHashMap.newKeySet();
+        slots.forEach((name, slot) -> {
+            if (slot.busy()) {
+                names.add(name);
+            }
+        });
+        return names;
+    }
+
     /** Connections this replica holds a grant for (including tombstones), e.g. to write them back. */
     Set<String> held() {
         Set<String> names = ConcurrentHashMap.newKeySet();

@@ -1,0 +1,75 @@
+package io.keapgateway.token;
+
+import io.keapgateway.config.GatewayConfig;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * On SIGTERM (a rollout, a scale-down, a node drain), the custody of this replica is drained before the
+ * process ends: a renewal in flight is not an HTTP request, so the graceful shutdown does not wait for it, and
+ * a pair Keap issued that the store did not take yet exists only here. Closing the token client or ending the
+ * process then would lose a pair Keap already rotated to (README rule 2), and block the other replicas behind
+ * its exchange record. So the first {@link ShutdownEvent} observer waits until no connection is busy, at most
+ * until {@code shutdown-drain} after the shutdown began (keep it below the pod's grace period); the token
+ * client closes after it. What is still held then is logged at ERROR, by connection.
+ */
+@ApplicationScoped
+class CustodyDrain {
+
+    private static final Logger LOG = Logger.getLogger(CustodyDrain.class);
+    private static final long POLL_MILLIS = 100;
+
+    private final TokenSlots slots;
+    private final Clock clock;
+    private final Duration budget;
+    private volatile Instant began;
+
+    CustodyDrain(TokenSlots slots, Clock clock, GatewayConfig config) {
+        this.slots = slots;
+        this.clock = clock;
+        this.budget = config.oauth().shutdownDrain();
+    }
+
+    /** The shutdown began (SIGTERM): the budget counts from here, while requests are still served. */
+    void shutdownBegins(@Observes ShutdownDelayInitiatedEvent event) {
+        began = clock.instant();
+    }
+
+    /** Before anything closes (the token client observes later): waits for busy connections. */
+    void drain(@Observes @Priority(1) ShutdownEvent event) {
+        Instant deadline = (began != null ? began : clock.instant()).plus(budget);
+        Set<String> busy = slots.busy();
+        if (!busy.isEmpty()) {
+            LOG.infof("Shutting down: waiting until %s for the custody of %s (a refresh in flight or a pair not "
+                    + "saved yet)", deadline, busy);
+        }
+        while (!busy.isEmpty() && clock.instant().isBefore(deadline)) {
+            try {
+                Thread.sleep(POLL_MILLIS); // the shutdown thread has nothing else to do; slots offer no signal
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            busy = slots.busy();
+        }
+        for (String connection : busy) {
+            Grant unsaved = slots.of(connection).unsaved();
+            if (unsaved != null) {
+                LOG.errorf("Exiting with the grant of connection %s (version %d) not saved: Keap rotated to it and the "
+                        + "store never took it; the connection will need a new authorization", connection,
+                        unsaved.version());
+            } else {
+                LOG.errorf("Exiting while the token of connection %s is being refreshed: if Keap answers, its pair "
+                        + "is lost and the connection will need a new authorization", connection);
+            }
+        }
+    }
+}
