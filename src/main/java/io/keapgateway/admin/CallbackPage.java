@@ -81,6 +81,23 @@ final class CallbackPage {
                 p("Then start again: " + code("POST /admin/connections/" + connection + "/authorize") + "."));
     }
 
+    static String savingRetried(String connection) {
+        return page("Connected, but not saved yet",
+                p("Keap exchanged the code, but the gateway's store did not answer. The new tokens are used from "
+                        + "memory, and saving them is being retried until the store answers."),
+                p("Check " + code("GET /admin/connections/" + connection) + " in a moment. Forgetting the tokens "
+                        + "meanwhile still wins over this save."));
+    }
+
+    static String keapStillAnswering(String connection) {
+        return page("Keap has not answered yet",
+                p("The code was sent to Keap, which has not answered yet. If Keap issues the tokens, the gateway "
+                        + "keeps and saves them."),
+                p("Check " + code("GET /admin/connections/" + connection) + " in a moment; if it is still not "
+                        + "connected, start again: " + code("POST /admin/connections/" + connection + "/authorize")
+                        + "."));
+    }
+
     static String failed(String connection) {
         return page("The connection could not be completed",
                 p("The gateway could not save the tokens (its store did not answer). Nothing was changed."),

@@ -3,6 +3,7 @@ package io.keapgateway.admin;
 import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.ConnectionRegistry;
 import io.keapgateway.connection.Mode;
+import io.keapgateway.error.GatewayException;
 import io.keapgateway.keap.TokenEndpointException;
 import io.keapgateway.token.ConnectFlows;
 import io.keapgateway.token.OAuthStates;
@@ -78,6 +79,14 @@ public class OAuthCallbackResource {
         } catch (TokenEndpointException refused) {
             LOG.warnf("The OAuth callback of connection %s failed: Keap refused the code: %s", name, refused.getMessage());
             return page(refused.temporary() ? 502 : 400, CallbackPage.refused(name, refused, pending.get().redirectUri()));
+        } catch (GatewayException e) {
+            // The code is used up either way; the page says what goes on, never "nothing was changed".
+            LOG.errorf("The OAuth callback of connection %s did not complete: %s", name, e.getMessage());
+            return switch (e.code()) {
+                case STORE_UNAVAILABLE -> page(503, CallbackPage.savingRetried(name));
+                case UPSTREAM_TIMEOUT -> page(504, CallbackPage.keapStillAnswering(name));
+                default -> page(e.status(), CallbackPage.failed(name));
+            };
         } catch (RuntimeException e) {
             LOG.errorf("The OAuth callback of connection %s failed: %s", name, e.getMessage());
             return page(500, CallbackPage.failed(name));
@@ -90,7 +99,9 @@ public class OAuthCallbackResource {
                 .header("Cache-Control", "no-store")
                 // The page's own URL carries the code: keep it out of Referer headers.
                 .header("Referrer-Policy", "no-referrer")
-                .header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+                // Never framed: the page must not be dressed up by another site (review L-h).
+                .header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+                .header("X-Frame-Options", "DENY")
                 .header("X-Content-Type-Options", "nosniff")
                 .entity(html)
                 .build();

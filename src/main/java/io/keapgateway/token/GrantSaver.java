@@ -72,8 +72,10 @@ class GrantSaver {
 
     /**
      * Stores a new grant (a code exchange, an adopted refresh token) over whatever is stored. If the store does
-     * not answer, the grant is served from memory, saved in the background, and the caller gets
-     * {@code store_unavailable}.
+     * not answer, the grant is served from memory and saved in the background, and the caller gets
+     * {@code store_unavailable} saying so. That background save is a compare-and-set like a refresh's: it lands
+     * only while nothing newer than what this replica knew is stored, so a forget or re-connect made meanwhile
+     * (by an operator who was told the save failed) is never undone.
      */
     Grant install(String name, TokenResponse response, String actor, String via) {
         TokenSlot slot = slots.of(name);
@@ -86,14 +88,26 @@ class GrantSaver {
             slot.holdUnsaved(unsaved);
             LOG.errorf("Could not save the new grant of connection %s (%s); serving it from memory and saving it as "
                     + "soon as the store answers", name, storeFailure.getMessage());
-            Blocking.call(() -> vault.replace(name, known, issued))
+            String document = vault.sealed(name, unsaved);
+            Blocking.call(() -> vault.saveIfNothingNewer(name, unsaved, document))
                     .onFailure().retry().withBackOff(FIRST_RETRY, longestRetry).indefinitely()
-                    .subscribe().with(saved -> {
-                        slot.saved(unsaved, saved);
-                        installed(name, saved, actor, via);
-                    }, never -> { });
-            throw TokenProblems.notDurable(name, "the grant Keap issued (held in memory until then)");
+                    .subscribe().with(saved -> settleInstalled(name, unsaved, saved, actor, via), never -> { });
+            throw TokenProblems.savingRetried(name);
         }
+    }
+
+    private void settleInstalled(String name, Grant unsaved, boolean saved, String actor, String via) {
+        TokenSlot slot = slots.of(name);
+        if (saved) {
+            slot.saved(unsaved, unsaved);
+            installed(name, unsaved, actor, via);
+            return;
+        }
+        Grant stored = vault.load(name).orElse(null);
+        LOG.warnf("The grant Keap issued to connection %s was not saved after all: the grant was forgotten or "
+                + "replaced meanwhile (version %s stored)", name, stored == null ? "none" : stored.version());
+        slot.discard(unsaved, stored);
+        events.discarded(name, unsaved, stored);
     }
 
     private Grant installed(String name, Grant saved, String actor, String via) {

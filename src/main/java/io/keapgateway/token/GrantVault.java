@@ -62,6 +62,16 @@ class GrantVault {
     }
 
     /**
+     * Saves {@code grant} only while the store holds an older version or nothing (the store lost its data);
+     * true if saved, also when {@code document} itself is stored already (a retry after a lost answer).
+     */
+    boolean saveIfNothingNewer(String connection, Grant grant, String document) {
+        Versioned mine = new Versioned(grant.version(), document);
+        return store.putIfNewer(key(connection), mine)
+                || store.getVersioned(key(connection)).filter(mine::equals).isPresent();
+    }
+
+    /**
      * Saves {@code grant} only while the store still holds version {@code basis} (the grant it was made from),
      * or nothing at all (the store lost its data); true if saved. {@code document} is {@link #sealed} once, so
      * that a retry after a lost answer finds its own write rather than a conflict.

@@ -57,6 +57,17 @@ final class TokenProblems {
                 + "' must be renewed, but the gateway's store did not answer; the gateway tries again shortly.");
     }
 
+    /**
+     * Keap issued a grant but the store did not answer: unlike {@link #notDurable}, something did change (the
+     * code is used up; the grant is served from memory and saved when the store answers, unless the grant is
+     * forgotten or replaced first).
+     */
+    static GatewayException savingRetried(String connection) {
+        return new GatewayException(ErrorCode.STORE_UNAVAILABLE, "Keap exchanged the code of connection '" + connection
+                + "', but the gateway's store did not answer: the new tokens are used from memory and saving them is "
+                + "being retried (read the connection to see when they are saved). Forgetting the tokens still wins.");
+    }
+
     /** An admin change to a grant could not be made durable. */
     static GatewayException notDurable(String connection, String what) {
         return new GatewayException(ErrorCode.STORE_UNAVAILABLE, "The gateway's store did not answer, so " + what

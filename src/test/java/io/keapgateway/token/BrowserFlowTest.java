@@ -125,6 +125,9 @@ class BrowserFlowTest extends OAuthConnectionTestBase {
         given().cookie(OAuthStates.COOKIE, cookie).queryParam("state", started.getString("state")).queryParam("error", "access_denied").queryParam("error_description", hostile)
                 .get("/oauth/callback").then().statusCode(400)
                 .header("Content-Security-Policy", startsWith("default-src 'none'"))
+                // Never framed by another site (review L-h).
+                .header("Content-Security-Policy", containsString("frame-ancestors 'none'"))
+                .header("X-Frame-Options", equalTo("DENY"))
                 .body(not(containsString("<script>")), containsString("&lt;script&gt;alert(1)&lt;/script&gt;"),
                         containsString("access_denied"));
     }
