@@ -1,0 +1,68 @@
+package io.keapgateway.token;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.keapgateway.testsupport.RedisServerProcess;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Review finding L-j, answered with README's failure-modes window rather than a refresh without Redis (that
+ * could not keep a refresh token at Keap at most once): while Redis does not answer, an OAuth connection is
+ * served from memory for as long as its access token lives, a token inside the refresh margin included (the
+ * refresh that fails meanwhile is not the client's problem); only a token within 30 s of Keap's expiry and
+ * not refreshed gets 502 {@code upstream_unavailable}, until Redis answers again.
+ */
+class RedisOutageNearExpiryIT {
+
+    private RedisServerProcess server;
+    private Replicas replicas;
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            if (replicas != null) {
+                server.start(); // so that close() can delete the prefix
+                replicas.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void aTokenInItsRefreshMarginIsServedThroughAnOutageAndOnlyAnExpiredOneGets502() throws Exception {
+        server = RedisServerProcess.startDurableOnFreePort();
+        replicas = new Replicas(1, Map.of("KEAP_GATEWAY_OAUTH_REFRESH_CHECK_INTERVAL", "1h",
+                "KEAP_GATEWAY_OAUTH_REFRESH_MARGIN", "2h"), server.uri());
+        replicas.keap.setAccessTokenLifetime(Duration.ofHours(1)); // inside the margin from the start
+        replicas.adoptGrant();
+        String key = replicas.issueKeyKnownEverywhere(0);
+        replicas.keap.clear();
+
+        server.stop();
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> answer = replicas.client.proxiedGet(replicas.url(0) + "/crm/rest/v1/contacts?n=" + i,
+                    key).get(30, SECONDS);
+            assertEquals(200, answer.statusCode(), "request " + i + " during the outage: " + answer.body());
+        }
+        assertEquals(0, replicas.keap.refreshCalls(), "no refresh without the lease");
+
+        server.start();
+        replicas.keap.setAccessTokenLifetime(Duration.ofSeconds(1)); // the next pair is expired on arrival
+        replicas.client.adminJson("POST", replicas.url(0) + "/admin/connections/default/refresh", null, 200);
+        server.stop();
+        HttpResponse<String> expired = replicas.client.proxiedGet(replicas.url(0) + "/crm/rest/v1/contacts", key)
+                .get(30, SECONDS);
+        assertEquals(502, expired.statusCode(), expired.body());
+        assertTrue(expired.body().contains("\"upstream_unavailable\""), expired.body());
+        assertEquals(1, replicas.keap.refreshCalls(), "the operator's refresh only");
+    }
+}
