@@ -268,11 +268,11 @@ public interface GatewayConfig {
         Optional<Duration> storeLossQuiet();
 
         /**
-         * On SIGTERM, how long after the shutdown began a replica may wait for its refreshes in flight and
-         * for pairs it could not save yet, before it exits anyway (logging an ERROR per connection). Keep it
-         * below the pod's termination grace period (35 s in deploy/).
+         * On SIGTERM, how long a replica may wait for its refreshes in flight and for pairs it could not save
+         * yet, before its shutdown goes on (an ERROR names each connection still held at exit). The shutdown
+         * delay and the wait for requests in flight come after it; only a refresh out at SIGTERM makes it wait.
          */
-        @WithDefault("30s")
+        @WithDefault("20s")
         Duration shutdownDrain();
 
         /** Longest pause between two attempts to save a pair Keap issued while the store does not answer. */

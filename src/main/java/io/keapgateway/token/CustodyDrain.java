@@ -13,13 +13,14 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
- * On SIGTERM (a rollout, a scale-down, a node drain), the custody of this replica is drained before the
- * process ends: a renewal in flight is not an HTTP request, so the graceful shutdown does not wait for it, and
- * a pair Keap issued that the store did not take yet exists only here. Closing the token client or ending the
- * process then would lose a pair Keap already rotated to (README rule 2), and block the other replicas behind
- * its exchange record. So the first {@link ShutdownEvent} observer waits until no connection is busy, at most
- * until {@code shutdown-drain} after the shutdown began (keep it below the pod's grace period); the token
- * client closes after it. What is still held then is logged at ERROR, by connection.
+ * On SIGTERM (a rollout, a scale-down, a node drain), the custody of this replica is drained before anything
+ * closes: a renewal in flight is not an HTTP request, so the graceful shutdown does not wait for it, and a pair
+ * Keap issued that the store did not take yet exists only here. Ending the process (or closing Vert.x, which
+ * cuts the token call: seen at {@link ShutdownEvent}, too late) would lose a pair Keap already rotated to
+ * (README rule 2), and block the other replicas behind its exchange record. So the observer of
+ * {@link ShutdownDelayInitiatedEvent}, the first step of Quarkus' shutdown, waits until no connection is busy,
+ * at most {@code shutdown-drain} after SIGTERM; the shutdown delay and the wait for requests in flight follow.
+ * What is still held at exit is logged at ERROR, by connection.
  */
 @ApplicationScoped
 class CustodyDrain {
@@ -30,7 +31,6 @@ class CustodyDrain {
     private final TokenSlots slots;
     private final Clock clock;
     private final Duration budget;
-    private volatile Instant began;
 
     CustodyDrain(TokenSlots slots, Clock clock, GatewayConfig config) {
         this.slots = slots;
@@ -38,14 +38,9 @@ class CustodyDrain {
         this.budget = config.oauth().shutdownDrain();
     }
 
-    /** The shutdown began (SIGTERM): the budget counts from here, while requests are still served. */
-    void shutdownBegins(@Observes ShutdownDelayInitiatedEvent event) {
-        began = clock.instant();
-    }
-
-    /** Before anything closes (the token client observes later): waits for busy connections. */
-    void drain(@Observes @Priority(1) ShutdownEvent event) {
-        Instant deadline = (began != null ? began : clock.instant()).plus(budget);
+    /** SIGTERM: blocks the shutdown (Vert.x, the store and the token client still work) until drained. */
+    void drain(@Observes @Priority(Integer.MAX_VALUE) ShutdownDelayInitiatedEvent event) {
+        Instant deadline = clock.instant().plus(budget);
         Set<String> busy = slots.busy();
         if (!busy.isEmpty()) {
             LOG.infof("Shutting down: waiting until %s for the custody of %s (a refresh in flight or a pair not "
@@ -56,11 +51,15 @@ class CustodyDrain {
                 Thread.sleep(POLL_MILLIS); // the shutdown thread has nothing else to do; slots offer no signal
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return;
             }
             busy = slots.busy();
         }
-        for (String connection : busy) {
+    }
+
+    /** The process ends: names what it still holds (also when the shutdown had no delay, as in dev mode). */
+    void atExit(@Observes @Priority(1) ShutdownEvent event) {
+        for (String connection : slots.busy()) {
             Grant unsaved = slots.of(connection).unsaved();
             if (unsaved != null) {
                 LOG.errorf("Exiting with the grant of connection %s (version %d) not saved: Keap rotated to it and the "
@@ -68,7 +67,7 @@ class CustodyDrain {
                         unsaved.version());
             } else {
                 LOG.errorf("Exiting while the token of connection %s is being refreshed: if Keap answers, its pair "
-                        + "is lost and the connection will need a new authorization", connection);
+                        + "is lost and the connection may need a new authorization", connection);
             }
         }
     }

@@ -63,9 +63,10 @@ final class TokenProblems {
      * forgotten or replaced first).
      */
     static GatewayException savingRetried(String connection) {
-        return new GatewayException(ErrorCode.STORE_UNAVAILABLE, "Keap exchanged the code of connection '" + connection
-                + "', but the gateway's store did not answer: the new tokens are used from memory and saving them is "
-                + "being retried (read the connection to see when they are saved). Forgetting the tokens still wins.");
+        return new GatewayException(ErrorCode.STORE_UNAVAILABLE, "Keap issued new tokens to connection '"
+                + connection + "' (the code or refresh token is used up), but the gateway's store did not answer: the "
+                + "new tokens are used from memory and saving them is being retried (read the connection to see when "
+                + "they are saved). Forgetting the tokens still wins.");
     }
 
     /** An admin change to a grant could not be made durable. */
