@@ -123,6 +123,9 @@ class DeployManifestsTest {
                 applicationProperties().getProperty("quarkus.http.idle-timeout"));
         assertThat(Duration.parse("PT" + idle.toUpperCase()).toSeconds()).as("the gateway's idle timeout")
                 .isGreaterThan(INGRESS_UPSTREAM_KEEPALIVE_SECONDS);
+        // The ingress pods are the gateway's only TCP peers: its per-address cap must fit their connection pools.
+        assertThat(Integer.parseInt(environment(manifests).getOrDefault("KEAP_GATEWAY_PROXY_MAX_CONNECTIONS_PER_ADDRESS",
+                gatewayDefault("proxy", "maxConnectionsPerAddress")))).isGreaterThanOrEqualTo(1024);
     }
 
     @ParameterizedTest
