@@ -74,7 +74,8 @@ public class OAuthStates {
         return publicBase() + CALLBACK_PATH;
     }
 
-    private String publicBase() {
+    /** {@code PUBLIC_URL} without a trailing slash, so that paths can be appended to it as they are. */
+    public String publicBase() {
         String base = config.publicUrl().toString();
         return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }

@@ -10,6 +10,8 @@
   const enc = encodeURIComponent;
   let keys = [];
   let connections = [];
+  /** GET /admin/info: every address shown for others (the contractor, Keap) is built from its public_url. */
+  let info = null;
 
   // ---- small helpers ---------------------------------------------------------------------------------
 
@@ -99,6 +101,7 @@
     sessionStorage.removeItem(TOKEN);
     keys = [];
     connections = [];
+    info = null;
     ['connections', 'preset-general', 'preset-families'].forEach((id) => $(id).replaceChildren());
     document.querySelectorAll('tbody, .key-choices, .oauth-connections, #key-connection')
       .forEach((node) => node.replaceChildren());
@@ -109,7 +112,16 @@
   }
 
   async function loadAll() {
-    await Promise.all([loadConnections(), loadPresets(), loadKeys(), loadAudit()]);
+    await Promise.all([loadInfo(), loadConnections(), loadPresets(), loadKeys(), loadAudit()]);
+  }
+
+  /**
+   * The console may be opened at another address than the gateway's public one (an admin host, a
+   * port-forward): the page's own origin is never shown to anyone else.
+   */
+  async function loadInfo() {
+    info = await api('GET', '/admin/info');
+    $('code-redirect').placeholder = info.redirect_uri;
   }
 
   // ---- connections -------------------------------------------------------------------------------------
@@ -341,7 +353,7 @@
   }
 
   function showNewKey(issued) {
-    const base = window.location.origin;
+    const base = info.public_url;
     $('new-key-name').textContent = issued.name;
     $('new-key-value').value = issued.key;
     $('new-key-snippet').value = 'Your Keap Gateway key for "' + issued.name + '" (keep it secret; it allows only '

@@ -67,11 +67,6 @@ class ConsoleBrowserIT {
         keap = FakeKeap.start();
         keap.registerApp(FakeKeapResource.CLIENT_ID, FakeKeapResource.CLIENT_SECRET);
         prefix = TestRun.prefix("console-" + UUID.randomUUID().toString().substring(0, 8));
-        int port = GatewayProcess.freePort();
-        Map<String, String> env = GatewayProcess.environment(keap.baseUrl(), prefix);
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        env.put("KEAP_GATEWAY_PUBLIC_URL", "http://localhost:" + port);
-        gateway = GatewayProcess.start(env);
         profile = Files.createTempDirectory("console-chromium-");
         browser = chromium(profile);
         wait = new WebDriverWait(browser, PAGE);
@@ -93,8 +88,51 @@ class ConsoleBrowserIT {
         deleteTree(profile);
     }
 
+    /**
+     * Starts the gateway with {@code KEAP_GATEWAY_PUBLIC_URL} on {@code publicHost}; the console is always
+     * opened at {@code localhost} ({@link GatewayProcess#url()}).
+     */
+    private void startGateway(String publicHost) throws Exception {
+        int port = GatewayProcess.freePort();
+        Map<String, String> env = GatewayProcess.environment(keap.baseUrl(), prefix);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("KEAP_GATEWAY_PUBLIC_URL", "http://" + publicHost + ":" + port);
+        gateway = GatewayProcess.start(env);
+    }
+
+    /**
+     * The console opened at another address than the public URL (an admin host, a port-forward): every address
+     * it shows for others is the public one, never the page's own origin.
+     */
+    @Test
+    void showsThePublicAddressWhereverTheConsoleIsOpened() throws Exception {
+        startGateway("127.0.0.1");
+        String publicUrl = gateway.url().replace("localhost", "127.0.0.1");
+        browser.get(gateway.url() + "/console");
+        type(By.id("admin-token"), GatewayProcess.ADMIN_TOKEN);
+        click(By.cssSelector("#sign-in-form button[type=submit]"));
+        visible(By.id("app"));
+        expand("setup");
+        type(By.id("setup-client-id"), FakeKeapResource.CLIENT_ID);
+        type(By.id("setup-client-secret"), FakeKeapResource.CLIENT_SECRET);
+        click(By.cssSelector("#setup-form button[type=submit]"));
+        assertThat(visible(By.id("redirect-default")).getDomProperty("value")).isEqualTo(publicUrl + "/oauth/callback");
+
+        expand("create-key");
+        type(By.id("key-name"), "contractor");
+        click(By.cssSelector("#key-form button[type=submit]"));
+        String key = visible(By.id("new-key-value")).getDomProperty("value");
+        String message = browser.findElement(By.id("new-key-snippet")).getDomProperty("value");
+        assertThat(message).contains("Base URL:  " + publicUrl + "/crm/rest/v2/", publicUrl + "/crm/rest/v1/",
+                "curl -H \"Authorization: Bearer " + key + "\" " + publicUrl + "/crm/rest/v1/contacts")
+                .doesNotContain("localhost");
+        collectBrowserLog();
+        assertThat(browserErrors).as("browser console errors and CSP violations").isEmpty();
+    }
+
     @Test
     void takesTheOwnerFromNothingToAContractorsKeyAndBack() throws Exception {
+        startGateway("localhost");
         browser.get(gateway.url() + "/");
         assertThat(browser.getCurrentUrl()).isEqualTo(gateway.url() + "/console");
         screenshot(visible(By.id("sign-in")), "1-sign-in");

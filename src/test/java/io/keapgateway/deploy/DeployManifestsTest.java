@@ -3,14 +3,18 @@ package io.keapgateway.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.keapgateway.config.GatewayConfig;
 import io.keapgateway.testsupport.HealthPaths;
+import io.smallrye.config.WithDefault;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -19,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Renders every overlay under {@code deploy/overlays} with {@code kubectl kustomize} and checks the result
@@ -29,7 +34,12 @@ class DeployManifestsTest {
 
     /** The gateway's graceful shutdown, in seconds, which the grace period must leave room for. */
     private static final int GRACEFUL_SHUTDOWN_SECONDS = 25;
-    private static final Set<String> PUBLIC_PATHS = Set.of("/crm/", "/oauth/callback");
+    /** CONTRACT "Public paths": what the internet reaches on PUBLIC_URL's host, and nothing else. */
+    private static final Set<String> PUBLIC_PATHS = Set.of("/crm/", "/oauth/start", "/oauth/callback", "/gateway/key",
+            "/errors/");
+    /** ingress-nginx's default keep-alive towards upstreams ({@code upstream-keepalive-timeout}), in seconds. */
+    private static final int INGRESS_UPSTREAM_KEEPALIVE_SECONDS = 60;
+    private static final String NGINX = "nginx.ingress.kubernetes.io/";
 
     static Stream<String> overlays() throws IOException {
         return Manifests.overlays();
@@ -79,14 +89,43 @@ class DeployManifestsTest {
 
     @ParameterizedTest
     @MethodSource("overlays")
-    void thePublicIngressRoutesOnlyTheProxyAndTheOAuthCallback(String overlay) throws Exception {
+    void thePublicIngressRoutesEveryPublicPathAndNothingElse(String overlay) throws Exception {
         JsonNode ingress = Manifests.render(overlay).named("Ingress", "keap-gateway");
         assertThat(ingress.path("spec").has("defaultBackend")).isFalse();
-        List<String> paths = paths(ingress);
-        assertThat(paths).isNotEmpty().allSatisfy(path -> {
-            assertThat(PUBLIC_PATHS).contains(path);
-            assertThat(path).doesNotStartWith("/admin").doesNotStartWith("/console");
-        });
+        assertThat(paths(ingress)).containsExactlyInAnyOrderElementsOf(PUBLIC_PATHS);
+        for (JsonNode rule : ingress.path("spec").path("rules")) {
+            for (JsonNode path : rule.path("http").path("paths")) {
+                String expected = path.path("path").asText().endsWith("/") ? "Prefix" : "Exact";
+                assertThat(path.path("pathType").asText()).as(path.path("path").asText()).isEqualTo(expected);
+            }
+        }
+    }
+
+    /**
+     * The public Ingress lets the gateway answer for itself: bodies up to its own limit, streamed both ways
+     * (no spooling), a read timeout longer than its budget for Keap; and the gateway keeps an idle connection
+     * open longer than the ingress does, so that the ingress never sends on a connection being closed.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void thePublicIngressStreamsUpToTheGatewaysLimitsAndTimesOutAfterIt(String overlay) throws Exception {
+        Manifests manifests = Manifests.render(overlay);
+        JsonNode annotations = manifests.named("Ingress", "keap-gateway").path("metadata").path("annotations");
+        assertThat(megabytes(annotations.path(NGINX + "proxy-body-size").asText("1m")))
+                .isGreaterThanOrEqualTo(megabytes(gatewayDefault("proxy", "maxBodySize")));
+        assertThat(annotations.path(NGINX + "proxy-request-buffering").asText()).isEqualTo("off");
+        assertThat(annotations.path(NGINX + "proxy-buffering").asText()).isEqualTo("off");
+        long budget = Duration.parse("PT" + gatewayDefault("proxy", "responseTimeout").toUpperCase()).toSeconds();
+        for (String timeout : List.of("proxy-read-timeout", "proxy-send-timeout")) {
+            assertThat(annotations.path(NGINX + timeout).asLong(60)).as(timeout).isGreaterThan(budget);
+        }
+        String idle = environment(manifests).getOrDefault("QUARKUS_HTTP_IDLE_TIMEOUT",
+                applicationProperties().getProperty("quarkus.http.idle-timeout"));
+        assertThat(Duration.parse("PT" + idle.toUpperCase()).toSeconds()).as("the gateway's idle timeout")
+                .isGreaterThan(INGRESS_UPSTREAM_KEEPALIVE_SECONDS);
+        // The ingress pods are the gateway's only TCP peers: its per-address cap must fit their connection pools.
+        assertThat(Integer.parseInt(environment(manifests).getOrDefault("KEAP_GATEWAY_PROXY_MAX_CONNECTIONS_PER_ADDRESS",
+                gatewayDefault("proxy", "maxConnectionsPerAddress")))).isGreaterThanOrEqualTo(1024);
     }
 
     @ParameterizedTest
@@ -106,7 +145,7 @@ class DeployManifestsTest {
     @Test
     void theAdminOverlayAddsTheRestrictedIngress() throws Exception {
         assertThat(paths(Manifests.render("admin").named("Ingress", "keap-gateway-admin")))
-                .contains("/console", "/admin/");
+                .contains("/console", "/admin/", "/errors/");
     }
 
     @ParameterizedTest
@@ -151,11 +190,13 @@ class DeployManifestsTest {
     void replicasSurviveDisruptionsAndDrainBeforeTheyStop(String overlay) throws Exception {
         Manifests manifests = Manifests.render(overlay);
         JsonNode deployment = manifests.named("Deployment", "keap-gateway");
-        assertThat(deployment.path("spec").path("replicas").asInt()).isGreaterThanOrEqualTo(2);
-        assertThat(manifests.named("HorizontalPodAutoscaler", "keap-gateway").path("spec").path("minReplicas").asInt())
-                .isGreaterThanOrEqualTo(2);
-        assertThat(manifests.named("PodDisruptionBudget", "keap-gateway").path("spec").path("minAvailable").asInt())
-                .isGreaterThanOrEqualTo(1);
+        assertThat(deployment.path("spec").has("replicas")).as("the autoscaler owns the replica count").isFalse();
+        JsonNode autoscaler = manifests.named("HorizontalPodAutoscaler", "keap-gateway").path("spec");
+        assertThat(autoscaler.path("scaleTargetRef").path("name").asText()).isEqualTo("keap-gateway");
+        assertThat(autoscaler.path("minReplicas").asInt()).isGreaterThanOrEqualTo(overlay.startsWith("dev") ? 2 : 3);
+        JsonNode budget = manifests.named("PodDisruptionBudget", "keap-gateway").path("spec");
+        assertThat(budget.has("minAvailable")).isFalse();
+        assertThat(budget.path("maxUnavailable").asInt()).as("a drain takes one replica at a time").isEqualTo(1);
         JsonNode pod = deployment.path("spec").path("template").path("spec");
         int drain = manifests.gatewayContainer().path("lifecycle").path("preStop").path("sleep").path("seconds").asInt();
         assertThat(drain).as("preStop drain delay").isBetween(1, 15);
@@ -168,7 +209,13 @@ class DeployManifestsTest {
     @ParameterizedTest
     @MethodSource("overlays")
     void redisIsReachableOnlyFromTheGateway(String overlay) throws Exception {
-        JsonNode policy = Manifests.render(overlay).named("NetworkPolicy", "keap-gateway-redis").path("spec");
+        Manifests manifests = Manifests.render(overlay);
+        if (manifests.ofKind("StatefulSet").isEmpty()) {
+            assertThat(manifests.ofKind("NetworkPolicy")).as("a policy for a Redis that is not here")
+                    .noneMatch(policy -> policy.path("metadata").path("name").asText().equals("keap-gateway-redis"));
+            return;
+        }
+        JsonNode policy = manifests.named("NetworkPolicy", "keap-gateway-redis").path("spec");
         assertThat(policy.path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText())
                 .isEqualTo("keap-gateway-redis");
         assertThat(policy.path("ingress")).hasSize(1);
@@ -196,6 +243,46 @@ class DeployManifestsTest {
         assertThat(environment(Manifests.render("prod-sentinel"))).containsEntry("QUARKUS_REDIS_CLIENT_TYPE", "sentinel")
                 .containsKey("QUARKUS_REDIS_MASTER_NAME");
         assertThat(environment(Manifests.render("prod-cluster"))).containsEntry("QUARKUS_REDIS_CLIENT_TYPE", "cluster");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"prod", "prod-sentinel", "prod-cluster", "admin"})
+    void everyProductionRedisIsReachedOverTlsAsAnAclUser(String overlay) throws Exception {
+        String hosts = environment(Manifests.render(overlay)).get("QUARKUS_REDIS_HOSTS");
+        assertThat(hosts.split(",")).isNotEmpty().allSatisfy(host -> assertThat(host.trim())
+                .startsWith("rediss://").contains("?user=").doesNotContain("@"));
+    }
+
+    @Test
+    void theNamespacesTrafficMayComeFromAreSetInOnePatch() throws Exception {
+        JsonNode patch = Manifests.parse(Files.readString(Path.of("deploy", "overlays", "prod", "network-sources.yaml")))
+                .get(0);
+        JsonNode rendered = Manifests.render("prod").named("NetworkPolicy", "keap-gateway");
+        assertThat(rendered.path("spec").path("ingress")).isEqualTo(patch.path("spec").path("ingress"));
+    }
+
+    @Test
+    void theJvmComponentGivesTheJvmImageTheMemoryItNeeds() throws Exception {
+        Manifests manifests = Manifests.prodWith("jvm");
+        JsonNode gateway = manifests.gatewayContainer();
+        assertThat(gateway.path("image").asText()).contains("keap-gateway-jvm");
+        assertThat(megabytes(gateway.path("resources").path("limits").path("memory").asText()))
+                .isGreaterThanOrEqualTo(512);
+    }
+
+    @Test
+    void theExternalSecretComponentMakesTheSecretTheDeploymentReads() throws Exception {
+        Manifests manifests = Manifests.prodWith("external-secret");
+        JsonNode external = manifests.named("ExternalSecret", "keap-gateway").path("spec");
+        assertThat(external.path("target").path("name").asText()).isEqualTo("keap-gateway");
+        Set<String> made = new TreeSet<>();
+        external.path("data").forEach(item -> made.add(item.path("secretKey").asText()));
+        for (JsonNode env : manifests.gatewayContainer().path("env")) {
+            JsonNode ref = env.path("valueFrom").path("secretKeyRef");
+            if (!ref.isMissingNode() && !ref.path("optional").asBoolean(false)) {
+                assertThat(made).as("a required key of the Secret").contains(ref.path("key").asText());
+            }
+        }
     }
 
     @Test
@@ -237,6 +324,26 @@ class DeployManifestsTest {
             rule.path("http").path("paths").forEach(path -> paths.add(path.path("path").asText()));
         }
         return paths;
+    }
+
+    /** A {@code @WithDefault} of GatewayConfig's group {@code group}, e.g. ("proxy", "maxBodySize"). */
+    private static String gatewayDefault(String group, String property) throws ReflectiveOperationException {
+        Class<?> type = Class.forName(GatewayConfig.class.getName() + "$" + Character.toUpperCase(group.charAt(0))
+                + group.substring(1));
+        return type.getMethod(property).getAnnotation(WithDefault.class).value();
+    }
+
+    /** A size such as {@code 64M}, {@code 64m} or {@code 512Mi}, in MiB. */
+    private static long megabytes(String size) {
+        String number = size.replaceAll("[^0-9]", "");
+        String unit = size.replaceAll("[0-9]", "").toLowerCase(Locale.ROOT);
+        long value = Long.parseLong(number);
+        return switch (unit) {
+            case "g", "gi" -> value * 1024;
+            case "m", "mi" -> value;
+            case "k", "ki" -> value / 1024;
+            default -> throw new AssertionError("unknown size unit in " + size);
+        };
     }
 
     private static Properties applicationProperties() throws IOException {

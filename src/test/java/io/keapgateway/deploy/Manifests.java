@@ -33,16 +33,36 @@ record Manifests(String overlay, List<JsonNode> objects) {
     static synchronized Manifests render(String overlay) throws IOException, InterruptedException {
         Manifests rendered = RENDERED.get(overlay);
         if (rendered == null) {
-            rendered = kustomize(overlay);
+            rendered = kustomize(overlay, OVERLAYS.resolve(overlay));
             RENDERED.put(overlay, rendered);
         }
         return rendered;
     }
 
-    private static Manifests kustomize(String overlay) throws IOException, InterruptedException {
+    /**
+     * The prod overlay with {@code components} (directories under {@code deploy/components}) added, as an
+     * overlay of ops' own would: rendered from a kustomization written under {@code target/}.
+     */
+    static Manifests prodWith(String... components) throws IOException, InterruptedException {
+        Path dir = Path.of("target", "kustomize", String.join("+", components));
+        Files.createDirectories(dir);
+        StringBuilder kustomization = new StringBuilder("""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: [../../../deploy/overlays/prod]
+                components:
+                """);
+        for (String component : components) {
+            kustomization.append("  - ../../../deploy/components/").append(component).append('\n');
+        }
+        Files.writeString(dir.resolve("kustomization.yaml"), kustomization);
+        return kustomize("prod+" + String.join("+", components), dir);
+    }
+
+    private static Manifests kustomize(String overlay, Path directory) throws IOException, InterruptedException {
         Path output = Files.createTempFile("kustomize-" + overlay, ".yaml");
         try {
-            Process kubectl = new ProcessBuilder("kubectl", "kustomize", OVERLAYS.resolve(overlay).toString())
+            Process kubectl = new ProcessBuilder("kubectl", "kustomize", directory.toString())
                     .redirectErrorStream(true).redirectOutput(output.toFile()).start();
             if (!kubectl.waitFor(2, TimeUnit.MINUTES)) {
                 kubectl.destroyForcibly();

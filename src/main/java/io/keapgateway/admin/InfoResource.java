@@ -1,0 +1,53 @@
+package io.keapgateway.admin;
+
+import io.keapgateway.connection.Connection;
+import io.keapgateway.connection.ConnectionRegistry;
+import io.keapgateway.token.OAuthStates;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Comparator;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * {@code GET /admin/info}: what the console needs to show addresses that work for the people it hands them
+ * to. The console is often opened at another address than the gateway's public one (an admin host, a
+ * port-forward, localhost), so every address it shows (the contractor's base URL, the redirect URI, the curl
+ * line) is built from {@code public_url}, never from the page's own origin.
+ */
+@Path("/admin/info")
+@Produces(MediaType.APPLICATION_JSON)
+public class InfoResource {
+
+    private final ConnectionRegistry registry;
+    private final ConnectionStatuses statuses;
+    private final OAuthStates states;
+    private final String version;
+
+    InfoResource(ConnectionRegistry registry, ConnectionStatuses statuses, OAuthStates states,
+            @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
+        this.registry = registry;
+        this.statuses = statuses;
+        this.states = states;
+        this.version = version;
+    }
+
+    @GET
+    public GatewayInfo info() {
+        List<ConnectionView> connections = registry.all().stream().sorted(Comparator.comparing(Connection::name))
+                .map(statuses::of).toList();
+        return new GatewayInfo(states.publicBase(), version, states.redirectUri(), connections, List.of());
+    }
+
+    /**
+     * The gateway as the admin API describes it. {@code notificationChannels} names the channels that tell the
+     * owner when something breaks (none are configured yet in this version).
+     */
+    @RegisterForReflection
+    record GatewayInfo(String publicUrl, String version, String redirectUri, List<ConnectionView> connections,
+            List<String> notificationChannels) {
+    }
+}
