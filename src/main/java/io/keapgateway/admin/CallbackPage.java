@@ -8,6 +8,9 @@ import io.keapgateway.keap.TokenEndpointException;
  */
 final class CallbackPage {
 
+    /** Where {@link #sendingBackTo} puts the way back to the console. */
+    private static final String BACK = "<!-- back -->\n";
+
     private CallbackPage() {
     }
 
@@ -104,6 +107,22 @@ final class CallbackPage {
                 p("Try again in a moment: " + code("POST /admin/connections/" + connection + "/authorize") + "."));
     }
 
+    static String expired() {
+        return page("This result is no longer shown",
+                p("A result page is kept for an hour after the authorization. The connection's status is in the "
+                        + "console, and in " + code("GET /admin/connections/{name}") + "."));
+    }
+
+    /**
+     * {@code html} with a link back to the console that started the flow ({@code consoleUrl}, or null when
+     * none did, e.g. a flow started with curl: then a pointer to where the status is shown).
+     */
+    static String sendingBackTo(String html, String consoleUrl) {
+        String back = consoleUrl == null ? p("The connection's status is in the gateway's console.")
+                : "<p><a href=\"" + escape(consoleUrl) + "\">Back to the console</a></p>\n";
+        return html.replace(BACK, back);
+    }
+
     /** Escapes the five characters that matter in HTML text and attribute values. */
     static String escape(String text) {
         if (text == null) {
@@ -140,6 +159,6 @@ final class CallbackPage {
                 + "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}"
                 + "code{background:#f2f2f2;padding:0 .2em;word-break:break-all}</style>\n"
                 + "</head>\n<body>\n<h1>" + escape(title) + "</h1>\n" + String.join("", paragraphs)
-                + "<p><a href=\"/console\">Back to the console</a></p>\n</body>\n</html>\n";
+                + BACK + "</body>\n</html>\n";
     }
 }

@@ -44,12 +44,21 @@ public class ConnectionTokensResource {
         this.statuses = statuses;
     }
 
-    /** Starts the browser flow: the operator opens {@code start_url} within the state's lifetime. */
+    /**
+     * Starts the browser flow: the operator opens {@code start_url} within the state's lifetime. When the
+     * console asks, its own address (the call's {@code Origin}, which {@link BrowserPolicy} has checked) is
+     * kept with the state, so that the result page can send the operator back to it.
+     */
     @POST
     @Path("{name}/authorize")
-    public OAuthStates.Started authorize(@PathParam("name") String name) {
+    public OAuthStates.Started authorize(@PathParam("name") String name, HttpServerRequest request) {
         Connection connection = oauthConnection(name);
-        return states.begin(connection.name(), connection.clientId());
+        return states.begin(connection.name(), connection.clientId(), consoleOf(request.getHeader("Origin")));
+    }
+
+    /** {@code origin/console} for a browser's {@code http(s)://host[:port]} origin, else null. */
+    static String consoleOf(String origin) {
+        return origin != null && origin.matches("https?://[A-Za-z0-9.\\-\\[\\]:]+") ? origin + "/console" : null;
     }
 
     /** {@code {code, redirect_uri}}: a code made elsewhere; {@code {refresh_token}}: an older integration's grant. */

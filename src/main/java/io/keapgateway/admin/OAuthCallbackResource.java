@@ -23,7 +23,8 @@ import org.jboss.logging.Logger;
  * {@code GET /oauth/callback}: where Keap sends the operator's browser back. Outside {@code /admin}, so no
  * admin token: the single-use {@code state} made by {@code POST /admin/connections/{name}/authorize}
  * authorises it, together with the cookie that {@code /oauth/start} set in the browser that started the flow
- * (a state without it is refused and stays usable). Answers a small HTML page, whatever happens.
+ * (a state without it is refused and stays usable). Whatever happens, the browser is redirected to a small
+ * HTML page that says so ({@link OAuthResultResource}).
  */
 @Path(OAuthStates.CALLBACK_PATH)
 public class OAuthCallbackResource {
@@ -33,11 +34,13 @@ public class OAuthCallbackResource {
     private final OAuthStates states;
     private final ConnectFlows flows;
     private final ConnectionRegistry registry;
+    private final CallbackResults results;
 
-    OAuthCallbackResource(OAuthStates states, ConnectFlows flows, ConnectionRegistry registry) {
+    OAuthCallbackResource(OAuthStates states, ConnectFlows flows, ConnectionRegistry registry, CallbackResults results) {
         this.states = states;
         this.flows = flows;
         this.registry = registry;
+        this.results = results;
     }
 
     @GET
@@ -46,51 +49,69 @@ public class OAuthCallbackResource {
             @QueryParam("error") String error, @QueryParam("error_description") String errorDescription,
             @CookieParam(OAuthStates.COOKIE) String binding, HttpServerRequest request) {
         if (state != null && !states.boundTo(state, binding)) {
-            return page(400, CallbackPage.otherBrowser());
+            return show(new CallbackResults.Result(400, CallbackPage.sendingBackTo(CallbackPage.otherBrowser(), null)));
         }
-        Response answer = complete(state, code, error, errorDescription, request);
+        Optional<OAuthStates.Pending> pending = states.take(state);
+        CallbackResults.Result result = pending.map(issued -> complete(issued, code, error, errorDescription, request))
+                .orElseGet(() -> new CallbackResults.Result(400, CallbackPage.unknownState()));
+        String console = pending.map(OAuthStates.Pending::consoleUrl).orElse(null);
+        CallbackResults.Result shown = new CallbackResults.Result(result.status(),
+                CallbackPage.sendingBackTo(result.html(), console));
         // The state is used up whatever happened: the cookie has done its job.
-        return Response.fromResponse(answer)
+        return Response.fromResponse(show(shown))
                 .header("Set-Cookie", OAuthStates.COOKIE + "=" + states.cookieAttributes(java.time.Duration.ZERO))
                 .build();
     }
 
-    private Response complete(String state, String code, String error, String errorDescription,
-            HttpServerRequest request) {
-        Optional<OAuthStates.Pending> pending = states.take(state);
-        if (pending.isEmpty()) {
-            return page(400, CallbackPage.unknownState());
-        }
-        String name = pending.get().connection();
+    /**
+     * Post/redirect/get: the browser is sent (303) to the result's own page, relative to the callback's URL
+     * ({@code /oauth/result/{id}}), so that a reload shows the result again instead of replaying the code.
+     * When the store cannot keep it, the page is answered here.
+     */
+    private Response show(CallbackResults.Result result) {
+        return results.keep(result)
+                .map(id -> Response.status(303).header("Location", CallbackResults.PATH + "/" + id)
+                        .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").build())
+                .orElseGet(() -> page(result.status(), result.html()));
+    }
+
+    /** Exchanges the code of a state issued for {@code pending}; how that ended. */
+    private CallbackResults.Result complete(OAuthStates.Pending pending, String code, String error,
+            String errorDescription, HttpServerRequest request) {
+        String name = pending.connection();
         if (error != null) {
-            return page(400, CallbackPage.declined(name, error, errorDescription));
+            return result(400, CallbackPage.declined(name, error, errorDescription));
         }
         if (code == null || code.isBlank()) {
-            return page(400, CallbackPage.missingCode(name));
+            return result(400, CallbackPage.missingCode(name));
         }
         Optional<Connection> connection = registry.find(name).filter(c -> c.mode() == Mode.oauth);
         if (connection.isEmpty()) {
-            return page(404, CallbackPage.unknownConnection(name));
+            return result(404, CallbackPage.unknownConnection(name));
         }
         try {
-            TokenStatus connected = flows.connectWithCode(connection.get(), code, pending.get().redirectUri(),
+            TokenStatus connected = flows.connectWithCode(connection.get(), code, pending.redirectUri(),
                     Actor.of(request), "authorize");
-            return page(200, CallbackPage.connected(name, connected.tenant()));
+            return result(200, CallbackPage.connected(name, connected.tenant()));
         } catch (TokenEndpointException refused) {
             LOG.warnf("The OAuth callback of connection %s failed: Keap refused the code: %s", name, refused.getMessage());
-            return page(refused.temporary() ? 502 : 400, CallbackPage.refused(name, refused, pending.get().redirectUri()));
+            return result(refused.temporary() ? 502 : 400, CallbackPage.refused(name, refused, pending.redirectUri()));
         } catch (GatewayException e) {
             // The code is used up either way; the page says what goes on, never "nothing was changed".
             LOG.errorf("The OAuth callback of connection %s did not complete: %s", name, e.getMessage());
             return switch (e.code()) {
-                case STORE_UNAVAILABLE -> page(503, CallbackPage.savingRetried(name));
-                case UPSTREAM_TIMEOUT -> page(504, CallbackPage.keapStillAnswering(name));
-                default -> page(e.status(), CallbackPage.failed(name));
+                case STORE_UNAVAILABLE -> result(503, CallbackPage.savingRetried(name));
+                case UPSTREAM_TIMEOUT -> result(504, CallbackPage.keapStillAnswering(name));
+                default -> result(e.status(), CallbackPage.failed(name));
             };
         } catch (RuntimeException e) {
             LOG.errorf("The OAuth callback of connection %s failed: %s", name, e.getMessage());
-            return page(500, CallbackPage.failed(name));
+            return result(500, CallbackPage.failed(name));
         }
+    }
+
+    private static CallbackResults.Result result(int status, String html) {
+        return new CallbackResults.Result(status, html);
     }
 
     static Response page(int status, String html) {

@@ -290,6 +290,13 @@ public interface GatewayConfig {
         /** Lifetime of the single-use {@code state} of an authorize URL. */
         @WithDefault("10m")
         Duration stateTtl();
+
+        /**
+         * How long the page that tells the operator how the OAuth callback ended stays readable at its own
+         * address ({@code /oauth/result/{id}}): reloading or sharing it within this time shows the same result.
+         */
+        @WithDefault("1h")
+        Duration resultPageTtl();
     }
 
     /** Gateway keys. */

@@ -48,9 +48,12 @@ public class OAuthStates {
     public record Start(String connection, String clientId) {
     }
 
-    /** What a state was issued for. */
+    /**
+     * What a state was issued for; {@code consoleUrl} is the console that started it (null when the flow was
+     * started without one, e.g. with curl).
+     */
     @RegisterForReflection
-    public record Pending(String connection, String redirectUri) {
+    public record Pending(String connection, String redirectUri, String consoleUrl) {
     }
 
     private final Store store;
@@ -84,13 +87,16 @@ public class OAuthStates {
         return state != null && !state.isBlank() && state.length() <= 200;
     }
 
-    /** Starts the browser flow for {@code connection}, whose OAuth app is {@code clientId}. */
-    public Started begin(String connection, String clientId) {
+    /**
+     * Starts the browser flow for {@code connection}, whose OAuth app is {@code clientId}; {@code consoleUrl}
+     * (or null) is where the result page sends the operator back to.
+     */
+    public Started begin(String connection, String clientId, String consoleUrl) {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         String state = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         String redirectUri = redirectUri();
-        store.putIfAbsent(key(state), documents.write(new Pending(connection, redirectUri)), ttl);
+        store.putIfAbsent(key(state), documents.write(new Pending(connection, redirectUri, consoleUrl)), ttl);
         store.putIfAbsent(startKey(state), documents.write(new Start(connection, clientId)), ttl);
         return new Started(authorizeUrl(clientId, state), redirectUri, state, clock.instant().plus(ttl),
                 publicBase() + START_PATH + "?state=" + encode(state));

@@ -149,8 +149,15 @@ class ConsoleBrowserIT {
         assertThat(redirectUri.getDomProperty("value")).isEqualTo(gateway.url() + "/oauth/callback");
         click(By.cssSelector("[data-connection=default] button[data-action=connect]"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Connected"));
-        assertThat(browser.getCurrentUrl()).startsWith(gateway.url() + "/oauth/callback?");
+        // Post/redirect/get: the code is no longer in the address, and a reload shows the same result.
+        assertThat(browser.getCurrentUrl()).startsWith(gateway.url() + "/oauth/result/").doesNotContain("code=");
         assertThat(browser.findElement(By.tagName("body")).getText()).contains(keap.tenant());
+        int exchanges = keap.tokenCalls();
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Connected"));
+        assertThat(browser.findElement(By.tagName("body")).getText()).contains(keap.tenant())
+                .doesNotContain("did not start");
+        assertThat(keap.tokenCalls()).as("a reload exchanges nothing").isEqualTo(exchanges);
         collectBrowserLog();
         click(By.linkText("Back to the console"));
         wait.until(ExpectedConditions.attributeToBe(

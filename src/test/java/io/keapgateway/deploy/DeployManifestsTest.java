@@ -35,8 +35,8 @@ class DeployManifestsTest {
     /** The gateway's graceful shutdown, in seconds, which the grace period must leave room for. */
     private static final int GRACEFUL_SHUTDOWN_SECONDS = 25;
     /** CONTRACT "Public paths": what the internet reaches on PUBLIC_URL's host, and nothing else. */
-    private static final Set<String> PUBLIC_PATHS = Set.of("/crm/", "/oauth/start", "/oauth/callback", "/gateway/key",
-            "/errors/");
+    private static final Set<String> PUBLIC_PATHS = Set.of("/crm/", "/oauth/start", "/oauth/callback",
+            "/oauth/result/", "/gateway/key", "/errors/");
     /** ingress-nginx's default keep-alive towards upstreams ({@code upstream-keepalive-timeout}), in seconds. */
     private static final int INGRESS_UPSTREAM_KEEPALIVE_SECONDS = 60;
     private static final String NGINX = "nginx.ingress.kubernetes.io/";

@@ -1,6 +1,7 @@
 package io.keapgateway.token;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
@@ -81,6 +82,49 @@ class BrowserFlowTest extends OAuthConnectionTestBase {
         assertTrue(forwarded.get(forwarded.size() - 1).header("Authorization").startsWith("Bearer "),
                 "the connection's access token is sent upstream");
         assertNoSecretLeaked();
+    }
+
+    /**
+     * Post/redirect/get: the code is exchanged once, then the browser is sent to a result page of its own that
+     * can be reloaded (or bookmarked, or shared) without replaying the code, with a way back to the console
+     * that started the flow.
+     */
+    @Test
+    void theCallbackExchangesTheCodeOnceThenShowsAResultPageThatCanBeReloaded() throws Exception {
+        JsonPath started = adminCall(admin().header("Origin", "http://localhost:8080")
+                .post("/admin/connections/" + name + "/authorize"), 200);
+        Browser browser = start(started);
+        String callback = followToCallback(browser.authorizeUrl());
+        var redirected = given().redirects().follow(false).cookie(OAuthStates.COOKIE, browser.cookie()).get(callback);
+        assertEquals(303, redirected.statusCode(), redirected.asString());
+        String location = redirected.header("Location");
+        assertTrue(location.matches("result/[A-Za-z0-9_-]{22}"), location);
+        assertTrue(redirected.header("Set-Cookie").contains("Max-Age=0"), "the used state's cookie is cleared");
+        int exchanges = keap.tokenCalls();
+
+        for (int reload = 0; reload < 3; reload++) {
+            given().redirects().follow(false).get("/oauth/" + location).then().statusCode(200)
+                    .contentType(containsString("text/html"))
+                    .header("Cache-Control", "no-store")
+                    .header("Content-Security-Policy", containsString("frame-ancestors 'none'"))
+                    .body(containsString("Connected"), containsString(keap.tenant()),
+                            containsString("<a href=\"http://localhost:8080/console\">Back to the console</a>"));
+        }
+        assertEquals(exchanges, keap.tokenCalls(), "reloading the result exchanges nothing");
+        admin().get("/admin/connections/" + name).then().body("status", equalTo("connected"));
+
+        given().get("/oauth/result/AAAAAAAAAAAAAAAAAAAAAA").then().statusCode(404)
+                .body(containsString("no longer shown"), not(containsString(keap.tenant())));
+        given().get("/oauth/result/..%2f..").then().statusCode(anyOf(equalTo(400), equalTo(404)));
+    }
+
+    @Test
+    void aFlowStartedWithoutTheConsoleSaysWhereTheStatusIsShown() throws Exception {
+        JsonPath started = adminCall(admin().post("/admin/connections/" + name + "/authorize"), 200);
+        Browser browser = start(started);
+        given().cookie(OAuthStates.COOKIE, browser.cookie()).get(followToCallback(browser.authorizeUrl())).then()
+                .statusCode(200).body(containsString(keap.tenant()), containsString("status is in the gateway's console"),
+                        not(containsString("Back to the console")));
     }
 
     @Test
