@@ -125,6 +125,23 @@ class KeyConsistencyIT {
     }
 
     @Test
+    void aWrongSecretForAKnownIdCostsAtMostOneRedisReadPerWindow() throws Exception {
+        try (GatewayProcess gateway = gateway(Map.of("KEAP_GATEWAY_KEYS_UNKNOWN_ID_WINDOW", "2m"))) {
+            String key = TopologySuite.createKey(gateway, "{\"name\":\"guessed-secret\"}");
+            String wrongSecret = key.substring(0, key.lastIndexOf('_') + 1) + "y".repeat(43);
+            assertThat(TopologySuite.proxied(gateway, key).statusCode()).isEqualTo(200);
+            long before = hgetCalls();
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> answer = TopologySuite.proxied(gateway, wrongSecret);
+                assertThat(answer.statusCode()).isEqualTo(401);
+                assertThat(GatewayClient.parse(answer.body()).path("code").asText()).isEqualTo("invalid_key");
+            }
+            assertThat(hgetCalls() - before).as("single reads of Redis for 20 wrong secrets").isEqualTo(1);
+            assertThat(TopologySuite.proxied(gateway, key).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void keysAndConnectionsWrittenByThePreviousVersionAreReadAndChanged() throws Exception {
         String key;
         try (GatewayProcess gateway = gateway(Map.of())) {
