@@ -5,6 +5,7 @@ import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.keapgateway.error.Problem;
 import io.keapgateway.store.StoreUnavailable;
+import io.keapgateway.store.StoreUnreadable;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -31,6 +32,14 @@ class AdminErrors {
         LOG.warnf("%s %s: %s", request.method(), request.path(), error.getMessage());
         return gatewayError(new GatewayException(ErrorCode.STORE_UNAVAILABLE,
                 "The store (Redis) does not answer; nothing was changed. Try again shortly."), request);
+    }
+
+    /** Names the record in the log (the path holds its id), never its contents. */
+    @ServerExceptionMapper
+    Response storeUnreadable(StoreUnreadable error, HttpServerRequest request) {
+        LOG.errorf("%s %s: %s", request.method(), request.path(), error.getMessage());
+        return gatewayError(new GatewayException(ErrorCode.STORE_UNREADABLE, "A stored record could not be read"
+                + " (written by another version of the gateway, or damaged); nothing was changed."), request);
     }
 
     @ServerExceptionMapper
