@@ -26,10 +26,20 @@ class AdminErrors {
         return response.build();
     }
 
-    /** Every admin change is one store write (or none), so a store that fails has applied nothing. */
+    /**
+     * Every admin change is one store write (or none), so a store that fails has applied nothing; a write
+     * that timed out is settled first (RedisStore.catalogPut), and only when that fails too is the answer
+     * "may have been applied".
+     */
     @ServerExceptionMapper
     Response storeUnavailable(StoreUnavailable error, HttpServerRequest request) {
         LOG.warnf("%s %s: %s", request.method(), request.path(), error.getMessage());
+        if (error.mayHaveApplied()) {
+            // A write that timed out, and the store did not tell afterwards whether it landed (review L-i).
+            return gatewayError(new GatewayException(ErrorCode.STORE_UNAVAILABLE, "The store (Redis) did not"
+                    + " answer in time; the change may have been applied. Read the object before trying again."),
+                    request);
+        }
         return gatewayError(new GatewayException(ErrorCode.STORE_UNAVAILABLE,
                 "The store (Redis) does not answer; nothing was changed. Try again shortly."), request);
     }
