@@ -36,8 +36,11 @@ public class KeyGuessing {
     private static final Logger LOG = Logger.getLogger(KeyGuessing.class);
     /** Most addresses tracked at once (about 100 bytes each); beyond it the least recently seen is forgotten. */
     static final int MAX_ADDRESSES = 50_000;
-    /** What an IPv6 literal may hold (hex digits, colons, an embedded IPv4 address): never a host name. */
-    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:.]+");
+    /**
+     * What an IPv6 literal may hold (hex digits, colons, an embedded IPv4 address). Starting with a hex digit
+     * or a colon and holding a colon, the JDK parses it as a literal or refuses it, and never looks it up.
+     */
+    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
 
     /** Least recently used first; guarded by itself (it is touched only after a key check failed). */
     private final Map<String, Tally> tallies;
