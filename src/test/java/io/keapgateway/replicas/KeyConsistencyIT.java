@@ -122,6 +122,7 @@ class KeyConsistencyIT {
             redis("SET", prefix + "pause-over", "1"); // a write: answered once the pause is over
 
             if (rotate.statusCode() == 200) {
+                assertThat(gateway.logs()).contains("timed out but was applied");
                 String after = GatewayClient.parse(rotate.body()).path("key").asText();
                 assertThat(TopologySuite.proxied(gateway, after).statusCode()).as("the secret shown works").isEqualTo(200);
                 assertThat(TopologySuite.proxied(gateway, before).statusCode()).isEqualTo(401);
