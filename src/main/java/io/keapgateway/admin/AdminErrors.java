@@ -5,6 +5,7 @@ import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.keapgateway.error.Problem;
 import io.keapgateway.store.StoreUnavailable;
+import io.keapgateway.store.StoreUnreadable;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -25,12 +26,30 @@ class AdminErrors {
         return response.build();
     }
 
-    /** Every admin change is one store write (or none), so a store that fails has applied nothing. */
+    /**
+     * Every admin change is one store write (or none), so a store that fails has applied nothing; a write
+     * that timed out is settled first (RedisStore.catalogPut), and only when that fails too is the answer
+     * "may have been applied".
+     */
     @ServerExceptionMapper
     Response storeUnavailable(StoreUnavailable error, HttpServerRequest request) {
         LOG.warnf("%s %s: %s", request.method(), request.path(), error.getMessage());
+        if (error.mayHaveApplied()) {
+            // A write that timed out, and the store did not tell afterwards whether it landed (review L-i).
+            return gatewayError(new GatewayException(ErrorCode.STORE_UNAVAILABLE, "The store (Redis) did not"
+                    + " answer in time; the change may have been applied. Read the object before trying again."),
+                    request);
+        }
         return gatewayError(new GatewayException(ErrorCode.STORE_UNAVAILABLE,
                 "The store (Redis) does not answer; nothing was changed. Try again shortly."), request);
+    }
+
+    /** Names the record in the log (the path holds its id), never its contents. */
+    @ServerExceptionMapper
+    Response storeUnreadable(StoreUnreadable error, HttpServerRequest request) {
+        LOG.errorf("%s %s: %s", request.method(), request.path(), error.getMessage());
+        return gatewayError(new GatewayException(ErrorCode.STORE_UNREADABLE, "A stored record could not be read"
+                + " (written by another version of the gateway, or damaged); nothing was changed."), request);
     }
 
     @ServerExceptionMapper

@@ -16,8 +16,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -28,6 +31,11 @@ import java.util.regex.Pattern;
 public class ConnectionsResource {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+    /**
+     * What a Keap credential may hold: it travels in a header (the api key as is), and a character a header may
+     * not carry would fail every request later, with an error that quotes the value (review L-d).
+     */
+    private static final Pattern CREDENTIAL = Pattern.compile("[\\x21-\\x7E]{1,1024}");
 
     private final ConnectionRegistry registry;
     private final ConnectionService service;
@@ -64,12 +72,21 @@ public class ConnectionsResource {
         ConnectionService.Credentials credentials = credentials(body);
         Optional<Connection> before = registry.find(name).filter(connection -> connection.mode() == Mode.oauth
                 && credentials.mode() == Mode.oauth && !credentials.clientId().equals(connection.clientId()));
-        if (before.isPresent()) {
-            // Another OAuth app: the grant of the old one is replaced (durably, or nothing is changed) first.
-            flows.forget(before.get(), Actor.of(request));
-        }
+        // The put first: when it is refused (conflict, store_unavailable) nothing was applied, the old app's
+        // grant included. Only once the new app is stored is the old app's grant forgotten.
         service.put(name, credentials, Actor.of(request));
+        before.ifPresent(old -> forgetOldGrant(old, Actor.of(request)));
         return statuses.of(find(name));
+    }
+
+    private void forgetOldGrant(Connection old, String actor) {
+        try {
+            flows.forget(old, actor);
+        } catch (GatewayException e) {
+            throw new GatewayException(e.code(), "Connection '" + old.name() + "' now uses the new OAuth app, but"
+                    + " the old app's tokens could not be forgotten: forget them with DELETE /admin/connections/"
+                    + old.name() + "/tokens.");
+        }
     }
 
     private Connection find(String name) {
@@ -81,6 +98,16 @@ public class ConnectionsResource {
         String apiKey = text(body, "api_key");
         String clientId = text(body, "client_id");
         String clientSecret = text(body, "client_secret");
+        List<String> malformed = new ArrayList<>();
+        Map.of("api_key", Optional.ofNullable(apiKey), "client_id", Optional.ofNullable(clientId),
+                "client_secret", Optional.ofNullable(clientSecret)).forEach((member, value) -> value
+                        .filter(text -> !CREDENTIAL.matcher(text).matches()).ifPresent(text -> malformed.add(member)));
+        if (!malformed.isEmpty()) {
+            // The fields only, never their values: they are secrets.
+            Collections.sort(malformed);
+            throw new GatewayException(ErrorCode.VALIDATION_FAILED, String.join(", ", malformed) + ": a credential"
+                    + " is 1 to 1024 visible ASCII characters (no spaces, no control characters).");
+        }
         if (apiKey != null && clientId == null && clientSecret == null) {
             return new ConnectionService.Credentials(Mode.api_key, null, null, apiKey);
         }

@@ -28,7 +28,9 @@ public class KeyAuthenticator {
     /**
      * Step one of a request: the key whose secret was presented, whatever its standing. After it the request
      * is known to come from that key's holder (so that a refusal can be shown in the key's activity). A known
-     * key is found at once; only an id this replica does not hold costs a store read (see {@link KeyLookup}).
+     * key whose secret matches is found at once. The store is read (see {@link KeyLookup}) only for an id this
+     * replica does not hold, or for a held id whose secret did not match: it may have been rotated on another
+     * replica a moment ago, and its new secret works here at its first request.
      *
      * @param presented the key as sent (null when none was sent)
      * @throws GatewayException missing_key or invalid_key (malformed), at once
@@ -36,23 +38,41 @@ public class KeyAuthenticator {
      */
     public Uni<ActiveKey> holder(String presented) {
         KeyFormat.Presented parts = parse(presented);
-        Optional<ActiveKey> known = lookup.known(parts.id());
-        if (known != null) {
-            return Uni.createFrom().item(matching(known, parts));
+        String hash = pepper.hex(parts.secret());
+        Optional<ActiveKey> decided = decided(parts.id(), hash);
+        if (decided != null) {
+            return Uni.createFrom().item(matching(decided, hash));
         }
-        return lookup.find(parts.id()).map(found -> matching(found, parts));
+        return lookup.fromStore(parts.id()).map(found -> {
+            if (found.isPresent() && !secretMatches(found.get().record(), hash, clock.instant())) {
+                lookup.mismatched(parts.id()); // wrong even as stored: a guess, bounded from now on
+            }
+            return matching(found, hash);
+        });
     }
 
     /**
-     * {@link #holder} when this replica can tell at once (the key's id is known, or known to be unknown):
-     * the usual case, with no store read and nothing to wait for; null when the store must be read.
+     * {@link #holder} when this replica can tell at once (the key is known and its secret matches, or the
+     * store was asked a moment ago): the usual case, with no store read and nothing to wait for; null when
+     * the store must be read.
      *
      * @throws GatewayException missing_key or invalid_key
      */
     public ActiveKey heldHolder(String presented) {
         KeyFormat.Presented parts = parse(presented);
-        Optional<ActiveKey> known = lookup.known(parts.id());
-        return known == null ? null : matching(known, parts);
+        String hash = pepper.hex(parts.secret());
+        Optional<ActiveKey> decided = decided(parts.id(), hash);
+        return decided == null ? null : matching(decided, hash);
+    }
+
+    /** What this replica holds for {@code id} and can answer from, or null when the store must be read. */
+    private Optional<ActiveKey> decided(String id, String hash) {
+        Optional<ActiveKey> known = lookup.known(id);
+        if (known != null && known.isPresent() && !secretMatches(known.get().record(), hash, clock.instant())
+                && lookup.mayReread(id)) {
+            return null;
+        }
+        return known;
     }
 
     private static KeyFormat.Presented parse(String presented) {
@@ -63,9 +83,9 @@ public class KeyAuthenticator {
         return KeyFormat.parse(presented).orElseThrow(KeyAuthenticator::invalid);
     }
 
-    private ActiveKey matching(Optional<ActiveKey> found, KeyFormat.Presented parts) {
+    private ActiveKey matching(Optional<ActiveKey> found, String hash) {
         ActiveKey key = found.orElseThrow(KeyAuthenticator::invalid);
-        if (!secretMatches(key.record(), pepper.hex(parts.secret()), clock.instant())) {
+        if (!secretMatches(key.record(), hash, clock.instant())) {
             throw invalid();
         }
         return key;

@@ -5,10 +5,16 @@ import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -18,6 +24,8 @@ import org.jboss.logging.Logger;
  * no valid key are answered 429 {@code rate_limited} for {@code block-duration}. It is consulted only after a
  * key check failed, so a request with a valid key is never slowed, from any address. Each block is logged
  * once and counted in {@value #BLOCKS}. IPv6 clients are counted per /64, which one host usually holds whole.
+ * At most {@value #MAX_ADDRESSES} addresses are tracked; past it the one that failed least recently is
+ * forgotten, so that new addresses are always counted.
  */
 @Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 public class KeyGuessing {
@@ -26,21 +34,40 @@ public class KeyGuessing {
     static final String BLOCKS = "keap_gateway_key_guessing_blocks";
 
     private static final Logger LOG = Logger.getLogger(KeyGuessing.class);
-    /** Most addresses tracked at once (about 100 bytes each); beyond it, only the ones already tracked count. */
-    private static final int MAX_ADDRESSES = 50_000;
+    /** Most addresses tracked at once (about 100 bytes each); beyond it the least recently seen is forgotten. */
+    static final int MAX_ADDRESSES = 50_000;
+    /**
+     * What an IPv6 literal may hold (hex digits, colons, an embedded IPv4 address). Starting with a hex digit
+     * or a colon and holding a colon, the JDK parses it as a literal or refuses it, and never looks it up.
+     */
+    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
 
-    private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
+    /** Least recently used first; guarded by itself (it is touched only after a key check failed). */
+    private final Map<String, Tally> tallies;
     private final int maxFailures;
     private final long windowMillis;
     private final long blockMillis;
     private final Clock clock;
     private final Counter blocks;
 
+    @Inject
     KeyGuessing(GatewayConfig config, Clock clock, MeterRegistry registry) {
-        GatewayConfig.Keys.Guessing guessing = config.keys().guessing();
-        this.maxFailures = guessing.maxFailures();
-        this.windowMillis = guessing.failureWindow().toMillis();
-        this.blockMillis = guessing.blockDuration().toMillis();
+        this(config.keys().guessing().maxFailures(), config.keys().guessing().failureWindow(),
+                config.keys().guessing().blockDuration(), MAX_ADDRESSES, clock, registry);
+    }
+
+    /** For tests: the table's size given ({@code maxAddresses}). */
+    KeyGuessing(int maxFailures, Duration window, Duration block, int maxAddresses, Clock clock,
+            MeterRegistry registry) {
+        this.maxFailures = maxFailures;
+        this.windowMillis = window.toMillis();
+        this.blockMillis = block.toMillis();
+        this.tallies = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Tally> eldest) {
+                return size() > maxAddresses;
+            }
+        };
         this.clock = clock;
         this.blocks = Counter.builder(BLOCKS)
                 .description("Client addresses blocked for failing too many key checks")
@@ -58,9 +85,9 @@ public class KeyGuessing {
         }
         String client = clientOf(address);
         long now = clock.millis();
-        Tally tally = tallies.get(client);
-        if (tally == null && failedCheck && room(now)) {
-            tally = tallies.computeIfAbsent(client, c -> new Tally());
+        Tally tally;
+        synchronized (tallies) {
+            tally = failedCheck ? tallies.computeIfAbsent(client, c -> new Tally()) : tallies.get(client);
         }
         if (tally == null) {
             return refused;
@@ -79,22 +106,28 @@ public class KeyGuessing {
                 Map.of("Retry-After", Long.toString(Math.max(1, (block.millis() + 999) / 1000))));
     }
 
-    /** True if another address may be tracked, after forgetting the ones whose window and block are over. */
-    private boolean room(long now) {
-        if (tallies.size() < MAX_ADDRESSES) {
-            return true;
-        }
-        tallies.values().removeIf(tally -> tally.idle(now));
-        return tallies.size() < MAX_ADDRESSES;
-    }
-
-    /** The unit counted: the address itself, or an IPv6 address's /64 (its first four groups). */
+    /**
+     * The unit counted: an IPv4 address itself, or an IPv6 address's /64 in one canonical form whatever way
+     * it was written ({@code 2001:db8::1}, a zone, brackets). An IPv4-mapped IPv6 address counts as its IPv4.
+     */
     static String clientOf(String address) {
-        if (address.indexOf(':') < 0) {
+        String literal = address.startsWith("[") && address.endsWith("]")
+                ? address.substring(1, address.length() - 1) : address;
+        int zone = literal.indexOf('%');
+        literal = zone < 0 ? literal : literal.substring(0, zone);
+        if (literal.indexOf(':') < 0 || !IPV6_LITERAL.matcher(literal).matches()) {
             return address;
         }
-        String[] groups = address.split(":", 5);
-        return groups.length < 5 ? address : String.join(":", groups[0], groups[1], groups[2], groups[3]) + "::/64";
+        try {
+            byte[] bytes = InetAddress.getByName(literal).getAddress(); // a literal: parsed, never looked up
+            if (bytes.length == 4) {
+                return InetAddress.getByAddress(bytes).getHostAddress();
+            }
+            Arrays.fill(bytes, 8, 16, (byte) 0);
+            return InetAddress.getByAddress(bytes).getHostAddress() + "/64";
+        } catch (UnknownHostException e) {
+            return address; // not an address after all: counted as written
+        }
     }
 
     /** How long an address stays blocked from now (0: not blocked), and whether this failure blocked it. */
@@ -127,10 +160,6 @@ public class KeyGuessing {
 
         synchronized Block current(long now) {
             return blockedUntil > now ? new Block(blockedUntil - now, false) : Block.NONE;
-        }
-
-        synchronized boolean idle(long now) {
-            return blockedUntil <= now && now - windowStart >= windowMillis;
         }
     }
 }

@@ -10,13 +10,16 @@ import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreNames;
 import io.keapgateway.store.StoreSync;
+import io.keapgateway.store.StoreUnreadable;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * Issues, changes, rotates and revokes gateway keys. Every change is audited and reaches all replicas. Each
@@ -33,6 +36,8 @@ public class KeyService {
             return "Issued[" + record.id() + "]";
         }
     }
+
+    private static final Logger LOG = Logger.getLogger(KeyService.class);
 
     private final Store store;
     private final StoreSync sync;
@@ -72,12 +77,18 @@ public class KeyService {
                 .orElseThrow(() -> new GatewayException(ErrorCode.NOT_FOUND, "There is no key '" + id + "'."));
     }
 
-    /** Every key, newest first. */
+    /** Every readable key, newest first; an unreadable one is left out and named in the log (as on reload). */
     public List<KeyRecord> list() {
-        return store.mapEntries(StoreNames.KEYS).values().stream()
-                .map(doc -> documents.read(doc, KeyRecord.class))
-                .sorted(Comparator.comparing(KeyRecord::createdAt).reversed())
-                .toList();
+        List<KeyRecord> keys = new ArrayList<>();
+        store.mapEntries(StoreNames.KEYS).forEach((id, document) -> {
+            try {
+                keys.add(documents.read(document, KeyRecord.class));
+            } catch (StoreUnreadable e) {
+                LOG.errorf("Key %s is unreadable and is not listed: %s", id, e.getMessage());
+            }
+        });
+        keys.sort(Comparator.comparing(KeyRecord::createdAt).reversed());
+        return keys;
     }
 
     public KeyRecord patch(String id, JsonNode patch, String actor) {

@@ -21,6 +21,7 @@ public enum ErrorCode {
     QUOTA_EXHAUSTED(429, "Quota exhausted"),
     NOT_CONNECTED(503, "Keap account not connected"),
     STORE_UNAVAILABLE(503, "Store unavailable"),
+    STORE_UNREADABLE(500, "Stored record unreadable"),
     UPSTREAM_UNAVAILABLE(502, "Keap unreachable"),
     UPSTREAM_TIMEOUT(504, "Keap did not answer in time");
 

@@ -43,6 +43,8 @@ public class ErrorPages {
                     + " connect it again."),
             Map.entry("store_unavailable", "The admin change could not be made durable; nothing was applied. Retry"
                     + " once the gateway's store answers."),
+            Map.entry("store_unreadable", "A record in the gateway's store could not be read (written by another"
+                    + " version of the gateway, or damaged); nothing was changed. The gateway's log names the record."),
             Map.entry("conflict", "The admin change lost a race with another change to the same object. Read it"
                     + " again, then retry."),
             Map.entry("upstream_unavailable", "Keap could not be reached. Retry later."),

@@ -25,7 +25,7 @@ class Routes {
         router.route().order(-950).handler(new AddressConnections(config.proxy().maxConnectionsPerAddress()));
         router.route().order(-945).handler(new OwedAnswers());
         router.route("/crm/*").order(-900).handler(proxy);
-        router.get("/gateway/key").order(-900).blockingHandler(gatewayKey, false);
+        router.get("/gateway/key").order(-900).handler(gatewayKey);
         router.route().last().handler(context -> answer(context, ErrorCode.NOT_FOUND, "Nothing is served at this path."));
         // The router itself fails a request whose path it cannot decode, before any handler runs; the guard's
         // body reader fails an admin body of unannounced length past its limit.

@@ -22,11 +22,12 @@ public class Documents {
         }
     }
 
+    /** @throws StoreUnreadable when the document does not decode as {@code type} */
     public <T> T read(String document, Class<T> type) {
         try {
             return json.readValue(document, type);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored " + type.getSimpleName() + " is not readable", e);
+            throw new StoreUnreadable(type, e); // not chained: the parser's message quotes the document
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.keapgateway.store;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,9 +24,14 @@ final class RedisStore implements Store {
     /** Longest wait for one Redis call; the callers run on worker threads. */
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-    // Answers the new revision, or -1 when the stored version is not the expected one. A document that does
-    // not decode counts as version 0, like one written before documents had versions.
+    /** How long the fence of a write that timed out lives: far longer than any write can wait in Redis. */
+    private static final Duration FENCE_TTL = Duration.ofMinutes(10);
+
+    // Answers the new revision, or -1 when the stored version is not the expected one (or the write was
+    // fenced, see CATALOG_SETTLE). A document that does not decode counts as version 0, like one written
+    // before documents had versions.
     private static final LuaScript CATALOG_PUT = new LuaScript("""
+            if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
             local current = redis.call('HGET', KEYS[1], ARGV[1])
             local version = -1
             if current then
@@ -34,6 +41,12 @@ final class RedisStore implements Store {
             if version ~= tonumber(ARGV[2]) then return -1 end
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
             return redis.call('INCR', KEYS[2])""");
+
+    // After a catalog write timed out: 1 if it was applied; else 0, and it never will be (its fence is set).
+    private static final LuaScript CATALOG_SETTLE = new LuaScript("""
+            if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 1 end
+            redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+            return 0""");
 
     private static final LuaScript DELETE_IF_EQUALS = new LuaScript("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -106,11 +119,39 @@ final class RedisStore implements Store {
         }
     }
 
+    /**
+     * {@inheritDoc} A write that times out may still land later (it can wait in Redis's queue), so it is
+     * settled before answering: it was applied (its document is stored: answered as done), or it is fenced so
+     * that it never will be (answered as not applied). When the store does not tell that either, the failure
+     * says the write may have been applied.
+     */
     @Override
     public OptionalLong catalogPut(String map, String field, long expectedVersion, long version, String document) {
+        String fence = key(StoreNames.catalogFence(UUID.randomUUID().toString()));
         List<String> args = List.of(field, Long.toString(expectedVersion), document);
-        long revision = await(CATALOG_PUT.run(redis, List.of(key(map), key(StoreNames.REVISION)), args)).toLong();
+        long revision;
+        try {
+            revision = CATALOG_PUT.run(redis, List.of(key(map), key(StoreNames.REVISION), fence), args)
+                    .await().atMost(TIMEOUT).toLong();
+        } catch (TimeoutException e) {
+            return settle(map, field, document, fence, e);
+        } catch (RuntimeException e) {
+            throw new StoreUnavailable(e);
+        }
         return revision < 0 ? OptionalLong.empty() : OptionalLong.of(revision);
+    }
+
+    private OptionalLong settle(String map, String field, String document, String fence, TimeoutException timedOut) {
+        List<String> args = List.of(field, document, Long.toString(FENCE_TTL.toMillis()));
+        try {
+            if (CATALOG_SETTLE.run(redis, List.of(key(map), fence), args).await().atMost(TIMEOUT).toLong() == 1) {
+                LOG.infof("A write of %s/%s timed out but was applied", map, field);
+                return OptionalLong.of(counter(StoreNames.REVISION));
+            }
+        } catch (RuntimeException e) {
+            throw StoreUnavailable.uncertain(timedOut);
+        }
+        throw new StoreUnavailable(timedOut);
     }
 
     /**

@@ -15,6 +15,14 @@ public final class StoreNames {
     /** The counter bumped by every change of the catalog; replicas poll it. */
     public static final String REVISION = "{catalog}:revision";
 
+    /**
+     * A catalog write that timed out and was found not applied: the write, if it still arrives, is refused
+     * (see {@code RedisStore}). Lives a few minutes, one per such write.
+     */
+    static String catalogFence(String writeId) {
+        return "{catalog}:fence:" + writeId;
+    }
+
     /** Where the catalog lived before it had a hash tag; read once, to carry an older store over. */
     static final String LEGACY_KEYS = "keys";
     static final String LEGACY_CONNECTIONS = "connections";

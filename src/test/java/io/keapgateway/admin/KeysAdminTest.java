@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.keapgateway.store.StoreNames;
 import io.keapgateway.testsupport.Admin;
 import io.keapgateway.testsupport.FakeKeapResource;
 import io.keapgateway.testsupport.RedisPeek;
@@ -31,6 +32,25 @@ class KeysAdminTest {
     void connect() {
         FakeKeapResource.fake().clear();
         admin.useApiKey("default", FakeKeapResource.API_KEY);
+    }
+
+    @Test
+    void anUnreadableStoredKeyIsAProblemWithACodeAndTheOthersAreStillListed() throws Exception {
+        String readable = Admin.idOf(admin.createKey(Map.of("name", "readable")));
+        String unreadable = "Unreadable00";
+        try (RedisPeek redis = RedisPeek.local()) {
+            redis.call("HSET", TestRun.PREFIX + StoreNames.KEYS, unreadable, "{\"id\":\"Unreadable00\",\"scopes\":7 garbage-hash");
+            try {
+                admin.request().get("/admin/keys").then().statusCode(200)
+                        .body("id", hasItem(readable)).body("id", not(hasItem(unreadable)));
+                String answer = admin.request().get("/admin/keys/" + unreadable).then().statusCode(500)
+                        .contentType("application/problem+json").body("code", equalTo("store_unreadable"))
+                        .extract().asString();
+                assertThat(answer).doesNotContain("garbage");
+            } finally {
+                redis.call("HDEL", TestRun.PREFIX + StoreNames.KEYS, unreadable);
+            }
+        }
     }
 
     @Test

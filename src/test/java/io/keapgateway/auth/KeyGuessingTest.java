@@ -2,15 +2,20 @@ package io.keapgateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.keapgateway.error.ErrorCode;
+import io.keapgateway.error.GatewayException;
 import io.keapgateway.testsupport.Admin;
 import io.keapgateway.testsupport.FakeKeapResource;
 import io.keapgateway.testsupport.RawHttp;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +38,8 @@ class KeyGuessingTest {
     /** This test's client addresses, of its own, so that no other test's requests count against them. */
     static final String GUESSER = "127.0.0.4";
     static final String NEIGHBOUR = "127.0.0.6";
+    /** The proxy the test profile trusts for X-Forwarded-For. */
+    static final String TRUSTED_PROXY = "127.0.0.2";
     static final String BLOCK_LOGGED = "Client " + GUESSER + " failed more than";
 
     private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -88,6 +95,49 @@ class KeyGuessingTest {
         assertThat(send(NEIGHBOUR, "kgw_" + base62(random, 12) + "_" + base62(random, 43)).status())
                 .as("a wrong key from another address").isEqualTo(401);
         assertThat(blockLogLines()).as("the block is logged once").isEqualTo(1);
+    }
+
+    @Test
+    void countsEveryWayOfWritingOneIpv6Slash64AsOneClient() {
+        assertThat(KeyGuessing.clientOf("2001:db8::1")).isEqualTo(KeyGuessing.clientOf("2001:db8:0:0:ffff::2"))
+                .isEqualTo(KeyGuessing.clientOf("[2001:0db8:0000:0000:1:2:3:4]"))
+                .isEqualTo(KeyGuessing.clientOf("2001:DB8::9%eth0"))
+                .isEqualTo("2001:db8:0:0:0:0:0:0/64");
+        assertThat(KeyGuessing.clientOf("2001:db8:0:1::1")).isNotEqualTo(KeyGuessing.clientOf("2001:db8::1"));
+        assertThat(KeyGuessing.clientOf("::ffff:192.0.2.7")).isEqualTo("192.0.2.7");
+        assertThat(KeyGuessing.clientOf("192.0.2.7")).isEqualTo("192.0.2.7");
+    }
+
+    @Test
+    void keepsCountingNewAddressesWhenTheTableIsFull() {
+        KeyGuessing guessing = new KeyGuessing(3, Duration.ofMinutes(1), Duration.ofMinutes(5), 100,
+                Clock.systemUTC(), new SimpleMeterRegistry());
+        GatewayException wrong = new GatewayException(ErrorCode.INVALID_KEY, "wrong");
+        for (int i = 0; i < 1000; i++) {
+            guessing.refused("10.0." + (i / 250) + "." + (i % 250), wrong); // far more addresses than it holds
+        }
+        List<ErrorCode> answers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            answers.add(guessing.refused("10.9.9.9", wrong).code());
+        }
+        assertThat(answers).containsExactly(ErrorCode.INVALID_KEY, ErrorCode.INVALID_KEY, ErrorCode.INVALID_KEY,
+                ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED);
+    }
+
+    @Test
+    void gatewayKeyIsThrottledTooPerIpv6Slash64() throws Exception {
+        SecureRandom random = new SecureRandom();
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 22; i++) {
+            // Each guess from another address of one /64, written compressed, as a proxy forwards it.
+            String request = "GET /gateway/key HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 2001:db8:7::" + (i + 1)
+                    + "\r\nAuthorization: Bearer kgw_" + base62(random, 12) + "_" + base62(random, 43)
+                    + "\r\nConnection: close\r\n\r\n";
+            statuses.add(RawHttp.send(TRUSTED_PROXY, base.getPort(), request.getBytes(StandardCharsets.ISO_8859_1))
+                    .status());
+        }
+        assertThat(statuses.subList(0, 20)).containsOnly(401);
+        assertThat(statuses.subList(20, 22)).containsOnly(429);
     }
 
     /** Lines logged about this test's guessing address blocking. */

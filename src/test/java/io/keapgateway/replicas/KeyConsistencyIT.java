@@ -112,6 +112,30 @@ class KeyConsistencyIT {
     }
 
     @Test
+    void aRotationWhoseWriteTimesOutAnswersWhatTheStoreReallyHolds() throws Exception {
+        try (GatewayProcess gateway = gateway(Map.of())) {
+            String before = TopologySuite.createKey(gateway, "{\"name\":\"slow-rotation\"}");
+            String id = TopologySuite.idOf(before);
+            // Reads go on; every write (scripts too) waits 6.5 s in Redis, past the gateway's 5 s budget.
+            redis("CLIENT", "PAUSE", "6500", "WRITE");
+            HttpResponse<String> rotate = CLIENT.admin("POST", gateway.url() + "/admin/keys/" + id + "/rotate", "{}");
+            redis("SET", prefix + "pause-over", "1"); // a write: answered once the pause is over
+
+            if (rotate.statusCode() == 200) {
+                assertThat(gateway.logs()).contains("timed out but was applied");
+                String after = GatewayClient.parse(rotate.body()).path("key").asText();
+                assertThat(TopologySuite.proxied(gateway, after).statusCode()).as("the secret shown works").isEqualTo(200);
+                assertThat(TopologySuite.proxied(gateway, before).statusCode()).isEqualTo(401);
+            } else {
+                assertStoreUnavailable(rotate);
+                assertThat(GatewayClient.parse(rotate.body()).path("detail").asText()).contains("nothing was changed");
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
+                        .until(() -> TopologySuite.proxied(gateway, before).statusCode() == 200);
+            }
+        }
+    }
+
+    @Test
     void aGuessedKeyIdCostsAtMostOneRedisReadPerWindow() throws Exception {
         try (GatewayProcess gateway = gateway(Map.of("KEAP_GATEWAY_KEYS_UNKNOWN_ID_WINDOW", "2m"))) {
             long before = hgetCalls();
@@ -121,6 +145,23 @@ class KeyConsistencyIT {
                 assertThat(GatewayClient.parse(answer.body()).path("code").asText()).isEqualTo("invalid_key");
             }
             assertThat(hgetCalls() - before).as("single reads of Redis for 20 requests").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aWrongSecretForAKnownIdCostsAtMostOneRedisReadPerWindow() throws Exception {
+        try (GatewayProcess gateway = gateway(Map.of("KEAP_GATEWAY_KEYS_UNKNOWN_ID_WINDOW", "2m"))) {
+            String key = TopologySuite.createKey(gateway, "{\"name\":\"guessed-secret\"}");
+            String wrongSecret = key.substring(0, key.lastIndexOf('_') + 1) + "y".repeat(43);
+            assertThat(TopologySuite.proxied(gateway, key).statusCode()).isEqualTo(200);
+            long before = hgetCalls();
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> answer = TopologySuite.proxied(gateway, wrongSecret);
+                assertThat(answer.statusCode()).isEqualTo(401);
+                assertThat(GatewayClient.parse(answer.body()).path("code").asText()).isEqualTo("invalid_key");
+            }
+            assertThat(hgetCalls() - before).as("single reads of Redis for 20 wrong secrets").isEqualTo(1);
+            assertThat(TopologySuite.proxied(gateway, key).statusCode()).isEqualTo(200);
         }
     }
 

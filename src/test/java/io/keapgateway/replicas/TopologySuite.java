@@ -68,6 +68,23 @@ abstract class TopologySuite {
     }
 
     @Test
+    void aSecretRotatedOnOneReplicaWorksOnTheOtherAtItsVeryFirstRequest() {
+        // Its own rate: 150 requests in a few seconds are past a key's default one.
+        String key = createKey(a, "{\"name\":\"rotated\",\"rate\":{\"per_second\":500,\"burst\":500}}");
+        assertThat(proxied(b, key).statusCode()).as("B holds the key now").isEqualTo(200);
+        for (int i = 0; i < 50; i++) {
+            String previous = key;
+            key = CLIENT.adminJson("POST", a.url() + "/admin/keys/" + idOf(key) + "/rotate",
+                    "{\"grace_seconds\":60}", 200).path("key").asText();
+            HttpResponse<String> first = proxied(b, key);
+            assertThat(first.statusCode()).as("B's first answer to rotation %d's secret: %s", i, first.body())
+                    .isEqualTo(200);
+            HttpResponse<String> old = proxied(b, previous);
+            assertThat(old.statusCode()).as("the previous secret in its grace: %s", old.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void revocationReachesTheOtherReplicaWithinASecond() {
         String key = createKey(a, "{\"name\":\"revoked\"}");
         assertThat(proxied(b, key).statusCode()).isEqualTo(200);

@@ -80,6 +80,10 @@ public final class RedisProbe implements AutoCloseable {
         return value == null ? null : value.toString();
     }
 
+    public void hset(String key, String field, String value) {
+        send(Request.cmd(Command.HSET).arg(key).arg(field).arg(value));
+    }
+
     public void hdel(String key, String field) {
         send(Request.cmd(Command.HDEL).arg(key).arg(field));
     }

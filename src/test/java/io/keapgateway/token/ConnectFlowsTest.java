@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keapgateway.store.StoreNames;
 import io.keapgateway.testsupport.FakeKeapResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -97,6 +98,37 @@ class ConnectFlowsTest extends OAuthConnectionTestBase {
         assertTrue(Long.parseLong(redis.hget(PREFIX + "token:" + name, "version")) > connectedVersion,
                 "replaced under a newer version");
         admin().get("/admin/connections/" + name).then().body("status", equalTo("disconnected"));
+    }
+
+    @Test
+    void anotherClientIdRefusedWithConflictLeavesTheOldAppsGrantInPlace() {
+        adopt();
+        String connectedVersion = redis.hget(PREFIX + "token:" + name, "version");
+        // Trailing text Jackson ignores and Redis's cjson does not: the store's compare-and-set sees another
+        // version than the gateway read, exactly as when a write lands in between, so the put is a conflict.
+        String stored = redis.hget(PREFIX + StoreNames.CONNECTIONS, name);
+        redis.hset(PREFIX + StoreNames.CONNECTIONS, name, stored + " x");
+
+        JsonPath refused = adminCall(admin().body(Map.of("client_id", "another-app", "client_secret", "another-secret"))
+                .put("/admin/connections/" + name), 409);
+
+        assertEquals("conflict", refused.getString("code"));
+        assertEquals(connectedVersion, redis.hget(PREFIX + "token:" + name, "version"), "the grant was not touched");
+        redis.hset(PREFIX + StoreNames.CONNECTIONS, name, stored);
+        admin().get("/admin/connections/" + name).then().body("status", equalTo("connected"));
+    }
+
+    @Test
+    void credentialsAHeaderCannotCarryAreRefusedWithoutEchoingThem() {
+        String malformed = "KeapAK-\fsecret\u0001value";
+        JsonPath refused = adminCall(admin().body(Map.of("api_key", malformed)).put("/admin/connections/" + name), 422);
+        assertEquals("validation_failed", refused.getString("code"));
+        assertTrue(refused.getString("detail").startsWith("api_key:"), refused.getString("detail"));
+        assertTrue(!refused.getString("detail").contains("secret"), refused.getString("detail"));
+
+        JsonPath both = adminCall(admin().body(Map.of("client_id", "app id", "client_secret", "s\u007f"))
+                .put("/admin/connections/" + name), 422);
+        assertTrue(both.getString("detail").startsWith("client_id, client_secret:"), both.getString("detail"));
     }
 
     @Test
