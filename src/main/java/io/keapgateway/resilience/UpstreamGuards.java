@@ -68,7 +68,7 @@ public class UpstreamGuards {
             throw refused(503, pass.retryAfter(),
                     "Keap is failing for connection '" + connection + "'; the gateway is not sending to it for now.");
         }
-        return new Admission(guard.breaker(), pass.probe(), key, guard.inFlight(), config.proxy().maxInFlight(),
+        return new Admission(guard.breaker(), pass.candidate(), key, guard.inFlight(), config.proxy().maxInFlight(),
                 connection);
     }
 
