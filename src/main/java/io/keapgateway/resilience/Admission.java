@@ -1,5 +1,6 @@
 package io.keapgateway.resilience;
 
+import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -37,9 +38,15 @@ public final class Admission {
     /**
      * Takes a place among the requests in flight to Keap.
      *
-     * @throws GatewayException 503 {@code upstream_unavailable} when the connection's bulkhead is full
+     * @throws GatewayException 503 {@code upstream_unavailable} when the connection's bulkhead is full, or
+     *         400 when the exchange is already over (its client went away while it was being admitted)
      */
     public void board() {
+        if (released.get()) {
+            // Released first, a place taken now would never be given back: 100 clients closing at the right
+            // moment would fill the bulkhead for good.
+            throw gone();
+        }
         if (!bulkhead.tryEnter(bulkheadSize)) {
             throw UpstreamGuards.refused(503, java.time.Duration.ofSeconds(1),
                     "Too many requests are waiting on Keap for connection '" + connection + "'.");
@@ -55,6 +62,9 @@ public final class Admission {
      *         circuit opened again meanwhile
      */
     public void sendingWhole() {
+        if (released.get()) {
+            throw gone(); // a probe claimed now would never be reported: the circuit would stay half-open
+        }
         if (!candidate || claimed || reported.get()) {
             return; // closed when admitted, already decided, or Keap already answered
         }
@@ -89,6 +99,11 @@ public final class Admission {
         if (reported.compareAndSet(false, true)) {
             breaker.failed(probe);
         }
+    }
+
+    private static GatewayException gone() {
+        return new GatewayException(ErrorCode.BAD_REQUEST,
+                "The client went away before its request was sent.");
     }
 
     /** The exchange is over (answered, refused or cut off): frees the places taken. */

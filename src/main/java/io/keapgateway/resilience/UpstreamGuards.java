@@ -78,6 +78,12 @@ public class UpstreamGuards {
         return guard == null ? CircuitBreaker.State.CLOSED.wireName() : guard.breaker().state().wireName();
     }
 
+    /** Requests of {@code connection} in flight to Keap on this replica (what the gauge exports). */
+    int inFlight(String connection) {
+        Guard guard = guards.get(connection);
+        return guard == null ? 0 : guard.inFlight().count();
+    }
+
     private Guard guard(String connection) {
         Guard known = guards.get(connection);
         return known != null ? known : guards.computeIfAbsent(connection, this::newGuard);

@@ -99,6 +99,16 @@ class AdmissionTest {
         assertThat(key.count()).isZero();
     }
 
+    @Test
+    void anExchangeOverBeforeItBoardsTakesNoPlaceThatWouldNeverBeGivenBack() {
+        Admission gone = new Admission(breaker, false, new InFlight(), bulkhead, 1, "default");
+        gone.release(); // its client closed while it waited for its limits or its credential
+
+        assertThatThrownBy(gone::board).isInstanceOf(GatewayException.class);
+        assertThatThrownBy(gone::sendingWhole).isInstanceOf(GatewayException.class);
+        assertThat(bulkhead.count()).isZero();
+    }
+
     private Admission admitted() {
         assertThat(breaker.tryPass().allowed()).isTrue();
         return new Admission(breaker, false, null, bulkhead, 10, "default");
