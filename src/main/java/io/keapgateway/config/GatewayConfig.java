@@ -175,6 +175,14 @@ public interface GatewayConfig {
         /** Default per-key limits, when a key sets none. */
         Key key();
 
+        /**
+         * The fewest replicas a replica assumes while Redis is unreachable: each enforces limit / max(replicas
+         * it last counted, this). A replica started during an outage has counted only itself; set this to the
+         * number of replicas you run (README "Limits").
+         */
+        @WithDefault("1")
+        int localReplicaFloor();
+
         /** How much of a bucket a replica reserves from Redis at once, to spend without asking again. */
         Batch batch();
 

@@ -63,7 +63,7 @@ final class BoundedBody {
         });
         request.exceptionHandler(failure -> {
             idle.cancel();
-            body.tryFail(failure);
+            body.tryFail(ExchangeFailure.client(failure)); // the client closed or reset: not Keap's failure
         });
         idle.watch();
         request.resume();

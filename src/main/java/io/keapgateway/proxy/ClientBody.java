@@ -51,15 +51,19 @@ final class ClientBody {
         });
         client.exceptionHandler(failure -> {
             vertx.cancelTimer(timer);
-            first.tryFail(failure);
+            first.tryFail(ExchangeFailure.client(failure));
         });
         client.resume();
         return first.future();
     }
 
-    /** Writes {@code first}, then pipes the rest of the body to Keap with back-pressure; {@code sent} runs once it is all sent. */
+    /**
+     * Writes {@code first}, then pipes the rest of the body to Keap with back-pressure. {@code whole} runs
+     * when the client's body has all arrived, before the request to Keap is ended (it may refuse, with a
+     * {@link GatewayException}: the request to Keap is then reset); {@code sent} runs once it is all sent.
+     */
     void stream(HttpServerRequest client, Buffer first, HttpClientRequest toKeap, long maxBody,
-            Promise<HttpClientResponse> answer, Runnable sent) {
+            Promise<HttpClientResponse> answer, Runnable whole, Runnable sent) {
         String length = client.getHeader("Content-Length");
         if (length != null) {
             toKeap.putHeader("Content-Length", length);
@@ -101,20 +105,34 @@ final class ClientBody {
         }
         if (client.isEnded()) {
             idle.cancel();
-            toKeap.end().onSuccess(v -> sent.run());
+            end(toKeap, answer, whole, sent);
             return;
         }
         client.handler(forward);
         client.endHandler(end -> {
             idle.cancel();
-            toKeap.end().onSuccess(v -> sent.run());
+            end(toKeap, answer, whole, sent);
         });
         client.exceptionHandler(failure -> {
             idle.cancel();
+            // the client's side failed: answer so before the reset fails the request to Keap (H-B)
+            answer.tryFail(ExchangeFailure.client(failure));
             toKeap.reset();
         });
         idle.watch();
         client.resume();
+    }
+
+    private static void end(HttpClientRequest toKeap, Promise<HttpClientResponse> answer, Runnable whole,
+            Runnable sent) {
+        try {
+            whole.run();
+        } catch (GatewayException refused) {
+            answer.tryFail(refused);
+            toKeap.reset();
+            return;
+        }
+        toKeap.end().onSuccess(v -> sent.run());
     }
 
     /** What a client whose body stopped flowing for {@code idleMillis} is answered. */

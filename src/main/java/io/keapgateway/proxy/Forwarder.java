@@ -4,6 +4,7 @@ import io.keapgateway.config.GatewayConfig;
 import io.keapgateway.connection.Credential;
 import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
+import io.keapgateway.resilience.Admission;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -22,8 +23,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Sends one request to Keap and relays its answer, streaming both bodies with back-pressure. A pooled
  * connection to Keap is taken only once the client's body flows (or at once when there is none), and the
- * wait for one is bounded; a failure on either side resets the other. Nothing is sent twice here (the
- * one replay, after a 401, is {@link Replay}'s).
+ * wait for one is bounded; a failure on either side resets the other, and says whose side failed
+ * ({@link ExchangeFailure}). Nothing is sent twice here (the one replay, after a 401, is {@link Replay}'s).
  */
 @Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 class Forwarder {
@@ -49,10 +50,11 @@ class Forwarder {
 
     /**
      * Sends the request to Keap: the client's body is streamed from {@code client} unless {@code buffered}
-     * is given (a body read earlier so that the request can be replayed).
+     * is given (a body read earlier so that the request can be replayed). {@code admission} learns when the
+     * request is about to be sent whole (the moment a half-open circuit's probe starts).
      */
     Future<HttpClientResponse> send(HttpServerRequest client, RequestTarget target, Credential credential,
-            String requestId, Buffer buffered, long maxBody) {
+            String requestId, Buffer buffered, long maxBody, Admission admission) {
         MultiMap headers = HeaderHygiene.towardsKeap(client.headers())
                 .set("Host", upstream.hostHeader())
                 .set(credential.header(), credential.value())
@@ -63,9 +65,15 @@ class Forwarder {
         if (buffered == null && ClientBody.declared(client)) {
             return bodies.firstBytes(client).compose(first -> open(options).compose(toKeap -> {
                 Promise<HttpClientResponse> answer = answer(toKeap);
-                bodies.stream(client, first, toKeap, maxBody, answer, () -> armResponseTimeout(toKeap));
+                bodies.stream(client, first, toKeap, maxBody, answer, admission::sendingWhole,
+                        () -> armResponseTimeout(toKeap));
                 return answer.future();
             }));
+        }
+        try {
+            admission.sendingWhole(); // nothing more to wait for from the client
+        } catch (GatewayException refused) {
+            return Future.failedFuture(refused);
         }
         return open(options).compose(toKeap -> {
             Promise<HttpClientResponse> answer = answer(toKeap);
@@ -74,12 +82,17 @@ class Forwarder {
         });
     }
 
-    /** A pooled connection to Keap, waited for at most the pool-wait timeout. */
+    /**
+     * A pooled connection to Keap, waited for at most the pool-wait timeout. Either failure is of Keap's
+     * side: the wait includes opening a connection, and pooled connections are held only by requests sent
+     * or being sent to Keap.
+     */
     private Future<HttpClientRequest> open(RequestOptions options) {
-        return upstream.client().request(options).recover(failure -> Future.failedFuture(failure instanceof TimeoutException
-                ? new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, 503,
-                        "No connection to Keap became free in time.", Map.of("Retry-After", "1"))
-                : failure));
+        return upstream.client().request(options).recover(failure -> Future.failedFuture(ExchangeFailure.keap(failure,
+                failure instanceof TimeoutException
+                        ? new GatewayException(ErrorCode.UPSTREAM_UNAVAILABLE, 503,
+                                "No connection to Keap became free in time.", Map.of("Retry-After", "1"))
+                        : translate(failure))));
     }
 
     private static Promise<HttpClientResponse> answer(HttpClientRequest toKeap) {
@@ -96,7 +109,8 @@ class Forwarder {
                 answer.tryComplete(response.result().exceptionHandler(failure -> {
                 }).pause());
             } else {
-                answer.tryFail(translate(response.cause()));
+                // Keap's side: a failure the gateway causes (client gone, upload stalled) fails the answer first.
+                answer.tryFail(ExchangeFailure.keap(response.cause(), translate(response.cause())));
             }
         });
         return answer;
@@ -166,6 +180,9 @@ class Forwarder {
     static GatewayException translate(Throwable failure) {
         if (failure instanceof GatewayException known) {
             return known;
+        }
+        if (failure instanceof ExchangeFailure exchange) {
+            return exchange.answer();
         }
         if (failure instanceof TimeoutException) { // Vert.x's idle timeout: Keap went quiet mid-exchange
             return new GatewayException(ErrorCode.UPSTREAM_TIMEOUT, "Keap did not answer in time.");

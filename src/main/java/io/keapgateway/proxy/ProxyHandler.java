@@ -272,17 +272,19 @@ class ProxyHandler implements Handler<RoutingContext> {
         Future<KeapAnswer> answer;
         if (go.body() != null) {
             answer = connection.mode() == Mode.oauth
-                    ? Replay.sendRead(forwarder, request, target, connection, go.credential(), credentials, requestId, go.body())
-                    : forwarder.send(request, target, go.credential(), requestId, go.body(), go.body().length())
+                    ? Replay.sendRead(forwarder, request, target, connection, go.credential(), credentials, requestId, go.body(),
+                            admission)
+                    : forwarder.send(request, target, go.credential(), requestId, go.body(), go.body().length(), admission)
                             .map(KeapAnswer::streaming);
         } else if (connection.mode() == Mode.oauth && Replay.replayable(request, replayBufferSize)) {
             answer = Replay.send(forwarder, request, target, connection, go.credential(), credentials, requestId,
-                    replayBufferSize);
+                    replayBufferSize, admission);
         } else if (BoundedBody.unknownLength(request)) {
             answer = forwarder.wholeBodies().read(request, replayBufferSize).compose(body -> forwarder.send(request, target,
-                    go.credential(), requestId, body, body.length())).map(KeapAnswer::streaming);
+                    go.credential(), requestId, body, body.length(), admission)).map(KeapAnswer::streaming);
         } else {
-            answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody).map(KeapAnswer::streaming);
+            answer = forwarder.send(request, target, go.credential(), requestId, null, maxBody, admission)
+                    .map(KeapAnswer::streaming);
         }
         Context vertxContext = Vertx.currentContext();
         answer.onComplete(ended -> telemetry.upstreamEnded(exchange)).onSuccess(keap -> {
@@ -313,10 +315,12 @@ class ProxyHandler implements Handler<RoutingContext> {
         forwarder.relay(keap, context, limitHeaders);
     }
 
-    /** Whether a failed exchange tells that Keap is failing (not the client, nor a gateway limit). */
+    /**
+     * Whether a failed exchange tells that Keap is failing: only a failure the forwarder saw on Keap's side
+     * does, never the client's abort, reset or stall, a gateway limit, or a token problem (H-B).
+     */
     private static boolean keapFailed(Throwable failure) {
-        GatewayException error = Forwarder.translate(failure);
-        return error.code() == ErrorCode.UPSTREAM_TIMEOUT || error.code() == ErrorCode.UPSTREAM_UNAVAILABLE;
+        return ExchangeFailure.keapSide(failure);
     }
 
     private static LimitRequest limitRequest(ActiveKey key, Connection connection) {
@@ -329,7 +333,7 @@ class ProxyHandler implements Handler<RoutingContext> {
 
     private void fail(RoutingContext context, Throwable failure) {
         GatewayException error = failure instanceof GatewayException known ? known : Forwarder.translate(failure);
-        if (!(failure instanceof GatewayException)) {
+        if (!(failure instanceof GatewayException || failure instanceof ExchangeFailure)) {
             // The class only: a message may quote a header value, e.g. Vert.x's header validation quotes the
             // credential it refused (review L-d).
             LOG.warnf("request %s failed: %s", context.get(RequestGuard.REQUEST_ID), failure.getClass().getName());

@@ -4,6 +4,7 @@ import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.Credential;
 import io.keapgateway.connection.Credentials;
 import io.keapgateway.keap.ApigeeFault;
+import io.keapgateway.resilience.Admission;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,27 +37,28 @@ final class Replay {
     /** Reads the request body whole, sends it, and replays it once after a token-rejecting 401. */
     static Future<KeapAnswer> send(Forwarder forwarder, HttpServerRequest request, RequestTarget target,
             Connection connection, Credential credential, Credentials credentials, String requestId,
-            long replayBufferSize) {
+            long replayBufferSize, Admission admission) {
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
             request.response().writeContinue();
         }
         return forwarder.wholeBodies().read(request, replayBufferSize).compose(bytes -> sendRead(forwarder, request, target,
-                connection, credential, credentials, requestId, bytes));
+                connection, credential, credentials, requestId, bytes, admission));
     }
 
     /** Sends a body read already, and replays it once after a token-rejecting 401. */
     static Future<KeapAnswer> sendRead(Forwarder forwarder, HttpServerRequest request, RequestTarget target,
-            Connection connection, Credential credential, Credentials credentials, String requestId, Buffer bytes) {
-        return forwarder.send(request, target, credential, requestId, bytes, bytes.length())
+            Connection connection, Credential credential, Credentials credentials, String requestId, Buffer bytes,
+            Admission admission) {
+        return forwarder.send(request, target, credential, requestId, bytes, bytes.length(), admission)
                 .compose(response -> response.statusCode() != 401
                         ? Future.succeededFuture(KeapAnswer.streaming(response))
                         : afterUnauthorized(forwarder, request, target, connection, credential, credentials,
-                                requestId, bytes, response));
+                                requestId, bytes, response, admission));
     }
 
     private static Future<KeapAnswer> afterUnauthorized(Forwarder forwarder, HttpServerRequest request,
             RequestTarget target, Connection connection, Credential rejected, Credentials credentials,
-            String requestId, Buffer bytes, HttpClientResponse unauthorized) {
+            String requestId, Buffer bytes, HttpClientResponse unauthorized, Admission admission) {
         Future<Buffer> rejectionBody = unauthorized.body();
         unauthorized.resume();
         Context context = Vertx.currentContext();
@@ -71,7 +73,8 @@ final class Replay {
                     failure -> context.runOnContext(v -> refreshed.fail(failure)));
             return refreshed.future().compose(fresh -> fresh == null
                     ? Future.succeededFuture(new KeapAnswer(unauthorized, rejection)) // not refreshed: Keap's 401 as is
-                    : forwarder.send(request, target, fresh, requestId, bytes, bytes.length()).map(KeapAnswer::streaming));
+                    : forwarder.send(request, target, fresh, requestId, bytes, bytes.length(), admission)
+                            .map(KeapAnswer::streaming));
         });
     }
 }

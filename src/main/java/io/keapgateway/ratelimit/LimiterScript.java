@@ -80,7 +80,7 @@ final class LimiterScript {
     private static Reservation reservation(Response reply) {
         Verdict verdict = verdict(reply);
         return new Reservation(verdict, reply.get(8).toInteger(), reply.get(9).toLong(), reply.get(10).toLong() == 1,
-                reply.get(11).toLong());
+                reply.get(11).toLong(), reply.get(12).toLong(), reply.get(13).toLong());
     }
 
     private static Verdict verdict(Response reply) {

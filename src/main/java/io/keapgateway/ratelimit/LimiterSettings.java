@@ -17,6 +17,7 @@ import java.util.OptionalLong;
  * @param redisTimeout longest wait for Redis on the request path before deciding locally
  * @param batchMax the largest batch a replica reserves ({@link Batches}); 1 for one script call per request
  * @param batchLifetime how long a batch may be spent
+ * @param localReplicaFloor the fewest replicas assumed in local mode (the share is limit / max(counted, this))
  */
 record LimiterSettings(
         String prefix,
@@ -27,7 +28,15 @@ record LimiterSettings(
         OptionalLong connectionDaily,
         Duration redisTimeout,
         int batchMax,
-        Duration batchLifetime) {
+        Duration batchLifetime,
+        int localReplicaFloor) {
+
+    /** Settings with no replica floor (tests). */
+    LimiterSettings(String prefix, int keyRate, int keyBurst, OptionalInt connectionRate, OptionalInt connectionBurst,
+            OptionalLong connectionDaily, Duration redisTimeout, int batchMax, Duration batchLifetime) {
+        this(prefix, keyRate, keyBurst, connectionRate, connectionBurst, connectionDaily, redisTimeout, batchMax,
+                batchLifetime, 1);
+    }
 
     /**
      * A request waits at most this long for Redis before the local limiter decides it. Not shorter: on a busy
@@ -55,7 +64,8 @@ record LimiterSettings(
                 limits.connection().daily(),
                 REDIS_TIMEOUT,
                 limits.batch().max(),
-                limits.batch().lifetime());
+                limits.batch().lifetime(),
+                Math.max(1, limits.localReplicaFloor()));
     }
 
     /** The limits that apply to one request. Rates and bursts below 1 are raised to 1. */

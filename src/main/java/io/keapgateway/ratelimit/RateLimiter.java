@@ -32,8 +32,9 @@ import org.jboss.logging.Logger;
  * bucket and spends them, and repeats a denial until the bucket refills, without asking Redis each time
  * ({@link Batches}). When Redis fails or does
  * not answer within {@link LimiterSettings#REDIS_TIMEOUT}, this replica decides alone with its share of
- * each limit (limit / replicas seen recently) until a heartbeat reaches Redis again. Redis alone never
- * makes a request fail.
+ * each limit (limit / the larger of the replicas seen recently and the configured floor), starting from
+ * its share of the day's counts Redis last answered, until a heartbeat reaches Redis again. Redis alone
+ * never makes a request fail.
  */
 @Startup // the local-mode gauge and the heartbeat exist from the start, not from the first request
 @Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
@@ -126,15 +127,19 @@ public class RateLimiter {
         return batches.decide(request.connection(), request.keyId(), limits, census.replicas(), now,
                         batch -> script.reserve(request.connection(), request.keyId(), limits, batch, null)
                                 .ifNoItem().after(settings.redisTimeout()).fail()
-                                .invoke(answered -> slowAnswers.set(0)),
+                                .invoke(answered -> {
+                                    slowAnswers.set(0);
+                                    local.remember(request.connection(), request.keyId(), answered.day(),
+                                            answered.keyUsed(), answered.connectionUsed());
+                                }),
                         caller)
                 .map(Verdict::toDecision)
                 .onFailure().recoverWithItem(failure -> {
                     // One slow answer is decided locally alone; only an error, or several slow answers in a
-                    // row, switch the replica to local mode (where it counts from zero).
+                    // row, switch the replica to local mode (where it counts on from Redis's last counts).
                     boolean slow = failure instanceof io.smallrye.mutiny.TimeoutException;
                     if (!slow || slowAnswers.incrementAndGet() >= SLOW_ANSWERS_FOR_LOCAL_MODE) {
-                        mode.enter(failure, census.replicas());
+                        mode.enter(failure, localReplicas());
                     }
                     return decideLocally(request, limits);
                 });
@@ -221,7 +226,7 @@ public class RateLimiter {
                     scriptLoaded = true;
                     mode.leave();
                 })
-                .onFailure().invoke(failure -> mode.enter(failure, census.replicas()))
+                .onFailure().invoke(failure -> mode.enter(failure, localReplicas()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }
@@ -256,10 +261,16 @@ public class RateLimiter {
         return census.replicas();
     }
 
+    /** The replicas this one shares the limits with in local mode: those last counted, at least the floor. */
+    int localReplicas() {
+        return Math.max(census.replicas(), settings.localReplicaFloor());
+    }
+
     private Decision decideLocally(LimitRequest request, EffectiveLimits limits) {
-        EffectiveLimits share = limits.share(census.replicas());
+        int replicas = redis == null ? 1 : localReplicas(); // the memory store: one replica, whatever the floor
+        EffectiveLimits share = limits.share(replicas);
         KeapGate gate = keap.gate(request.connection());
-        return local.decide(request.connection(), request.keyId(), share, clock.millis(), gate).toDecision();
+        return local.decide(request.connection(), request.keyId(), share, clock.millis(), gate, replicas).toDecision();
     }
 
     private static long number(String value) {

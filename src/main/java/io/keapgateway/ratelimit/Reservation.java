@@ -9,8 +9,16 @@ package io.keapgateway.ratelimit;
  * @param stepMillis how much that limit's reset time grows per request (its interval; 0 for a daily count)
  * @param countsDown whether each request takes one from that limit's remaining count (not Keap's report)
  * @param day the UTC day number, on Redis's clock, the batch was counted on
+ * @param keyUsed the key's requests counted on {@code day}, all replicas together, this batch included
+ * @param connectionUsed the connection's requests counted on {@code day}, all replicas, this batch included
  */
-record Reservation(Verdict verdict, int granted, long stepMillis, boolean countsDown, long day) {
+record Reservation(Verdict verdict, int granted, long stepMillis, boolean countsDown, long day, long keyUsed,
+        long connectionUsed) {
+
+    /** A reservation whose day's counts are unknown (tests of batching). */
+    Reservation(Verdict verdict, int granted, long stepMillis, boolean countsDown, long day) {
+        this(verdict, granted, stepMillis, countsDown, day, 0, 0);
+    }
 
     /**
      * The verdict for the batch's request number {@code index} (1 for the one that asked): the requests

@@ -68,7 +68,7 @@ public class UpstreamGuards {
             throw refused(503, pass.retryAfter(),
                     "Keap is failing for connection '" + connection + "'; the gateway is not sending to it for now.");
         }
-        return new Admission(guard.breaker(), pass.probe(), key, guard.inFlight(), config.proxy().maxInFlight(),
+        return new Admission(guard.breaker(), pass.candidate(), key, guard.inFlight(), config.proxy().maxInFlight(),
                 connection);
     }
 
@@ -76,6 +76,12 @@ public class UpstreamGuards {
     public String circuitState(String connection) {
         Guard guard = guards.get(connection);
         return guard == null ? CircuitBreaker.State.CLOSED.wireName() : guard.breaker().state().wireName();
+    }
+
+    /** Requests of {@code connection} in flight to Keap on this replica (what the gauge exports). */
+    int inFlight(String connection) {
+        Guard guard = guards.get(connection);
+        return guard == null ? 0 : guard.inFlight().count();
     }
 
     private Guard guard(String connection) {

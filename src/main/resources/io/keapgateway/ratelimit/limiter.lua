@@ -18,6 +18,8 @@
 -- r + (requests after it) * counts_down and t - (requests after it) * step_ms: each spent request takes
 -- one from a bucket or a daily count (counts_down 1) and a bucket's reset grows by its interval (step_ms).
 -- `day` (UTC day number on Redis's clock) is the day the batch was counted on, for settle.lua.
+-- Then {key requests, connection used}: the day's counts once this decision is charged, which a replica
+-- keeps so that local mode starts from them rather than from zero should Redis become unreachable.
 
 local DAY_MS = 86400000
 
@@ -122,7 +124,8 @@ if decided then
   end
   redis.call('HINCRBY', KEYS[1], 'denied', 1)
   if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], expire_after(to_midnight)) end
-  return { 0, decided.name, decided.denial, decided.retry, decided.q, decided.w, decided.r, decided.t, 0, 0, 0, day }
+  return { 0, decided.name, decided.denial, decided.retry, decided.q, decided.w, decided.r, decided.t, 0, 0, 0, day,
+    key_requests, conn_used }
 end
 
 -- The batch: as many requests as every counting limit has left, at most the wanted number.
@@ -146,4 +149,4 @@ redis.call('PEXPIRE', KEYS[1], expire_after(math.max(to_midnight, (key_tat - now
 redis.call('HSET', KEYS[2], 'tat', int(conn_tat), 'day', day, 'used', conn_used + granted)
 redis.call('PEXPIRE', KEYS[2], expire_after(math.max(to_midnight, (conn_tat - now_us) / 1000)))
 return { 1, decided.name, '', 0, decided.q, decided.w, decided.r, decided.t, granted, math.floor(decided.step), decided.down,
-  day }
+  day, key_requests + granted, conn_used + granted }

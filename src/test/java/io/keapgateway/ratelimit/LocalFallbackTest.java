@@ -94,6 +94,43 @@ class LocalFallbackTest {
     }
 
     @Test
+    void localModeStartsFromTheDaysCountsRedisLastAnsweredNotFromZero() {
+        // Redis counts on its own clock: this limiter's day must be Redis's day.
+        RateLimiter today = new RateLimiter(client.dataSource(), settings(PATIENT),
+                new MutableClock(Instant.now()), new SimpleMeterRegistry());
+        today.heartbeat().await().atMost(WAIT);
+        LimitRequest daily = new LimitRequest("key1", CONNECTION, false, 1000, 1000, 10L, false);
+        for (int i = 0; i < 6; i++) {
+            assertTrue(today.acquire(daily).await().atMost(WAIT).allowed());
+        }
+
+        server.stop();
+        for (int i = 0; i < 4; i++) {
+            assertTrue(today.acquire(daily).await().atMost(WAIT).allowed(), "request " + (7 + i) + " of 10");
+        }
+        Decision eleventh = today.acquire(daily).await().atMost(WAIT);
+        assertTrue(today.decidesLocally());
+        assertFalse(eleventh.allowed(), "the day's quota of 10 is not restarted by the outage");
+        assertEquals(ErrorCode.QUOTA_EXHAUSTED, eleventh.denial());
+    }
+
+    @Test
+    void aReplicaStartedDuringAnOutageTakesItsShareForTheConfiguredReplicaFloor() {
+        server.stop();
+        LimiterSettings floorOfThree = new LimiterSettings(PREFIX, 10, 20, OptionalInt.empty(), OptionalInt.empty(),
+                OptionalLong.empty(), PATIENT, 1, Duration.ofSeconds(1), 3);
+        RateLimiter started = new RateLimiter(client.dataSource(), floorOfThree, clock, new SimpleMeterRegistry());
+        started.heartbeat().await().atMost(WAIT); // fails: it has counted only itself
+        LimitRequest burstOfSix = new LimitRequest("key1", CONNECTION, false, 1, 6, null, false);
+
+        Decision first = started.acquire(burstOfSix).await().atMost(WAIT);
+        assertTrue(first.allowed());
+        assertEquals("\"key\";q=2;w=6", first.policyHeader(), "a third of the burst of 6 (and of the rate)");
+        assertTrue(started.acquire(burstOfSix).await().atMost(WAIT).allowed());
+        assertFalse(started.acquire(burstOfSix).await().atMost(WAIT).allowed());
+    }
+
+    @Test
     void decidesLocallyWhenRedisDoesNotAnswerInTimeAndSwitchesAfterThreeInARow() throws IOException {
         // The kernel accepts connections to a listening socket that nobody serves: Redis that hangs.
         try (ServerSocket silent = new ServerSocket(0); var hanging = new TestRedisClient(

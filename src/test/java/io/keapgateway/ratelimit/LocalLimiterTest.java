@@ -55,6 +55,35 @@ class LocalLimiterTest {
         assertTrue(local.decide("default", "b", new EffectiveLimits(10, 10, 0, 10, 10, 0, true), T0, gate).allowed());
     }
 
+    @Test
+    void startsFromItsShareOfTheDaysCountsRedisLastAnsweredForTheSameDayOnly() {
+        long today = LocalLimiter.day(T0);
+        local.remember("default", "a", today, 8, 8); // all replicas had counted 8 of the key's 10 today
+        local.remember("default", "b", today - 1, 9, 9); // yesterday's count: no longer limits anything
+        EffectiveLimits share = new EffectiveLimits(100, 100, 10, 100, 100, 0, false).share(2); // 5 each
+
+        assertTrue(local.decide("default", "a", share, T0, null, 2).allowed(), "5 - 8/2 = 1 left here");
+        Verdict denied = local.decide("default", "a", share, T0, null, 2);
+        assertFalse(denied.allowed());
+        assertEquals(ErrorCode.QUOTA_EXHAUSTED, denied.denial());
+        EffectiveLimits keyB = new EffectiveLimits(100, 100, 10, 100, 100, 0, false).share(2);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(local.decide("default", "b", keyB, T0, null, 2).allowed(), "request " + i);
+        }
+        assertTrue(local.decide("default", "a", share, MIDNIGHT, null, 2).allowed(), "a new day starts from zero");
+    }
+
+    @Test
+    void theConnectionsDailyCountStartsFromWhatRedisLastAnsweredToo() {
+        local.remember("default", "a", LocalLimiter.day(T0), 1, 29_999); // any key of the connection
+        EffectiveLimits limits = new EffectiveLimits(100, 100, 0, 100, 100, 30_000, false);
+
+        assertTrue(local.decide("default", "other", limits, T0, null, 1).allowed());
+        Verdict denied = local.decide("default", "other", limits, T0, null, 1);
+        assertEquals("connection_daily", denied.limit());
+        assertEquals(ErrorCode.QUOTA_EXHAUSTED, denied.denial());
+    }
+
     private Verdict decide(String keyId, EffectiveLimits limits, long now) {
         return local.decide("default", keyId, limits, now, null);
     }

@@ -60,9 +60,10 @@ class CircuitBreakerTest {
         now = now.plusSeconds(10);
         assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
 
-        CircuitBreaker.Pass probe = breaker.tryPass();
-        assertThat(probe.allowed()).isTrue();
-        assertThat(probe.probe()).isTrue();
+        CircuitBreaker.Pass candidate = breaker.tryPass();
+        assertThat(candidate.allowed()).isTrue();
+        assertThat(candidate.candidate()).isTrue();
+        assertThat(breaker.claimProbe().probe()).as("sent whole: the probe").isTrue();
         assertThat(breaker.tryPass().allowed()).as("one probe at a time").isFalse();
 
         breaker.succeeded(true);
@@ -75,6 +76,7 @@ class CircuitBreakerTest {
         failTimes(3);
         now = now.plusSeconds(10);
         breaker.tryPass();
+        breaker.claimProbe();
         breaker.failed(true);
 
         assertThat(breaker.state()).isEqualTo(State.OPEN);
@@ -86,9 +88,57 @@ class CircuitBreakerTest {
         failTimes(3);
         now = now.plusSeconds(10);
         breaker.tryPass();
+        breaker.claimProbe();
         breaker.abandoned(true);
 
-        assertThat(breaker.tryPass().probe()).isTrue();
+        assertThat(breaker.tryPass().candidate()).isTrue();
+        assertThat(breaker.claimProbe().probe()).isTrue();
+    }
+
+    @Test
+    void halfOpenEveryRequestIsACandidateUntilOneIsSentWholeThenTheOthersAreRefused() {
+        failTimes(3);
+        now = now.plusSeconds(10);
+        CircuitBreaker.Pass trickling = breaker.tryPass(); // its client never finishes its upload
+        CircuitBreaker.Pass quick = breaker.tryPass();
+        assertThat(trickling.candidate()).isTrue();
+        assertThat(quick.candidate()).as("a slow upload holds nothing").isTrue();
+
+        assertThat(breaker.claimProbe().probe()).as("the first sent whole probes").isTrue();
+        CircuitBreaker.Pass late = breaker.claimProbe();
+        assertThat(late.allowed()).as("a second one sent whole while the probe is out").isFalse();
+        assertThat(late.retryAfter()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(breaker.tryPass().allowed()).as("nor are new ones admitted").isFalse();
+
+        breaker.succeeded(true);
+        assertThat(breaker.claimProbe()).as("closed meanwhile: straight through").isEqualTo(CircuitBreaker.Pass.THROUGH);
+    }
+
+    @Test
+    void aCandidateThatNeverClaimedTheProbeChangesNothingWhateverHappensToIt() {
+        failTimes(3);
+        now = now.plusSeconds(10);
+        breaker.tryPass();
+        breaker.abandoned(false); // its client went away mid-upload
+        breaker.failed(false); // not Keap's side: never reported, but even so it is not the probe
+
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.claimProbe().probe()).isTrue();
+    }
+
+    @Test
+    void aProbeClaimedAfterTheCircuitOpenedAgainIsRefusedWithTheTimeLeft() {
+        failTimes(3);
+        now = now.plusSeconds(10);
+        breaker.tryPass(); // a candidate still uploading
+        breaker.tryPass();
+        breaker.claimProbe();
+        breaker.failed(true);
+        now = now.plusSeconds(3);
+
+        CircuitBreaker.Pass late = breaker.claimProbe();
+        assertThat(late.allowed()).isFalse();
+        assertThat(late.retryAfter()).isEqualTo(Duration.ofSeconds(7));
     }
 
     @Test
