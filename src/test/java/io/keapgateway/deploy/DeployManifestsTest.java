@@ -200,7 +200,10 @@ class DeployManifestsTest {
         JsonNode pod = deployment.path("spec").path("template").path("spec");
         int drain = manifests.gatewayContainer().path("lifecycle").path("preStop").path("sleep").path("seconds").asInt();
         assertThat(drain).as("preStop drain delay").isBetween(1, 15);
-        assertThat(pod.path("terminationGracePeriodSeconds").asInt()).isGreaterThan(drain + GRACEFUL_SHUTDOWN_SECONDS);
+        // preStop, then custody's drain (only when a token refresh is out), then the graceful shutdown.
+        long custodyDrain = Duration.parse("PT" + gatewayDefault("oAuth", "shutdownDrain").toUpperCase()).toSeconds();
+        assertThat(pod.path("terminationGracePeriodSeconds").asInt())
+                .isGreaterThan(drain + (int) custodyDrain + GRACEFUL_SHUTDOWN_SECONDS);
         JsonNode resources = manifests.gatewayContainer().path("resources");
         assertThat(resources.path("requests").path("memory").asText()).isNotBlank();
         assertThat(resources.path("limits").path("memory").asText()).isNotBlank();
