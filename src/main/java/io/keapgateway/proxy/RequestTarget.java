@@ -6,12 +6,14 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.Locale;
 
 /**
  * The request-target of a client request, checked. The raw path must be plain: well-formed
  * percent-encoding, no control characters, no dot or empty segments, no encoded {@code /}, {@code \} or
- * {@code .}, no {@code ;} (path parameters, as in {@code ..;/}, which Tomcat- and Jetty-style servers strip
+ * {@code .}, no {@code %25} (double encoding) nor Unicode look-alikes of {@code .}, {@code /} or {@code \}, no
+ * {@code ;} (path parameters, as in {@code ..;/}, which Tomcat- and Jetty-style servers strip
  * before they normalise a path): the usual ways to make a proxy and its upstream disagree about a path. What
  * is forwarded is the raw path and query byte for byte, minus every query parameter whose decoded name is
  * {@code access_token}.
@@ -57,6 +59,11 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
 
     private static void checkSegments(String rawPath, String decodedPath) {
         String lower = rawPath.toLowerCase(Locale.ROOT);
+        // A layer that decodes twice reads %252e%252e as "..", and one that normalises Unicode reads a full-width
+        // dot (%EF%BC%8E) or solidus as an ASCII one: the scope check must see the path Keap will act on.
+        if (lower.contains("%25") || lookalikes(decodedPath)) {
+            throw bad("Double percent-encoding (%25) and look-alikes of '.', '/' or '\\' are not accepted in paths.");
+        }
         if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || decodedPath.contains("\\")
                 || decodedPath.indexOf(';') >= 0) {
             throw notForwarded();
@@ -69,6 +76,18 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
                 throw notForwarded();
             }
         }
+    }
+
+    /** True if Unicode compatibility normalisation (NFKC) turns some character of the path into a separator. */
+    private static boolean lookalikes(String decodedPath) {
+        if (decodedPath.chars().allMatch(c -> c < 0x80)) {
+            return false;
+        }
+        return separators(Normalizer.normalize(decodedPath, Normalizer.Form.NFKC)) != separators(decodedPath);
+    }
+
+    private static long separators(String path) {
+        return path.chars().filter(c -> c == '.' || c == '/' || c == '\\' || c == '%' || c == ';').count();
     }
 
     /** Percent-decodes as UTF-8, refusing malformed escapes, control characters and malformed UTF-8. */
