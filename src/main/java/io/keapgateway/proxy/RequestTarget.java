@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.text.Normalizer;
 import java.util.Locale;
 
 /**
@@ -78,16 +77,27 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
         }
     }
 
-    /** True if Unicode compatibility normalisation (NFKC) turns some character of the path into a separator. */
-    private static boolean lookalikes(String decodedPath) {
-        if (decodedPath.chars().allMatch(c -> c < 0x80)) {
-            return false;
-        }
-        return separators(Normalizer.normalize(decodedPath, Normalizer.Form.NFKC)) != separators(decodedPath);
-    }
+    /**
+     * Characters that Unicode compatibility normalisation (NFKC) turns into {@code .}, {@code /}, {@code \},
+     * {@code %} or {@code ;} (every such character of the Basic Multilingual Plane): full-width and small forms,
+     * dot leaders, numbers with a full stop, signs such as U+2100 (a/c), the Greek question mark. Listed rather than
+     * normalised: java.text.Normalizer's NFKC data is a resource a native image may lack.
+     */
+    private static final String LOOKALIKES = "\u037E\u2024\u2025\u2026\u2100\u2101\u2105\u2106\u2488\u2489"
+            + "\u248A\u248B\u248C\u248D\u248E\u248F\u2490\u2491\u2492\u2493"
+            + "\u2494\u2495\u2496\u2497\u2498\u2499\u249A\u249B\u33C2\u33C7"
+            + "\u33D8\uFE14\uFE19\uFE30\uFE52\uFE54\uFE68\uFE6A\uFF05\uFF0E"
+            + "\uFF0F\uFF1B\uFF3C";
 
-    private static long separators(String path) {
-        return path.chars().filter(c -> c == '.' || c == '/' || c == '\\' || c == '%' || c == ';').count();
+    /** True if the path holds a look-alike of a separator ({@link #LOOKALIKES}). */
+    private static boolean lookalikes(String decodedPath) {
+        for (int i = 0; i < decodedPath.length(); i++) {
+            char c = decodedPath.charAt(i);
+            if (c >= 0x80 && LOOKALIKES.indexOf(c) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Percent-decodes as UTF-8, refusing malformed escapes, control characters and malformed UTF-8. */
