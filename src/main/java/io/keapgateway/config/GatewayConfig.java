@@ -112,6 +112,48 @@ public interface GatewayConfig {
         MemorySize xmlrpcMaxBodySize();
 
         /**
+         * Deepest element nesting accepted in an XML-RPC call ({@code methodCall} is 1; a struct in an array in
+         * a parameter is about 10). Deeper ones are answered 400 {@code bad_request} as soon as the parser
+         * reaches that depth. At least 8.
+         */
+        @WithDefault("32")
+        int xmlrpcMaxDepth();
+
+        /** Most elements accepted in one XML-RPC call; more are answered 400 {@code bad_request}. At least 16. */
+        @WithDefault("100000")
+        int xmlrpcMaxElements();
+
+        /**
+         * Longest text of one element in an XML-RPC call (characters); longer is answered 400
+         * {@code bad_request}. As large as the body cap by default: {@code FileService.uploadFile} sends a whole
+         * file as one base64 string. At least 1024.
+         */
+        @WithDefault("1048576")
+        int xmlrpcMaxTextLength();
+
+        /**
+         * Time budget of reading one XML-RPC call once its parse started, and separately of its wait for a parser
+         * thread; a parse that takes longer is answered 400 {@code bad_request}, a call that waited longer 503
+         * {@code upstream_unavailable} with {@code Retry-After}. At least 10 ms.
+         */
+        @WithDefault("1s")
+        Duration xmlrpcParseTimeout();
+
+        /**
+         * Threads that parse XML-RPC calls, shared by nothing else (not the event loops, not the worker pool,
+         * not health checks). At least 1.
+         */
+        @WithDefault("2")
+        int xmlrpcParseThreads();
+
+        /**
+         * Most XML-RPC calls waiting for a parser thread; one more is answered 503 {@code upstream_unavailable}
+         * with {@code Retry-After} at once. At least 1.
+         */
+        @WithDefault("64")
+        int xmlrpcParseQueue();
+
+        /**
          * Longest wait for a free pooled connection to Keap (including opening it); past it the request is
          * answered 503 {@code upstream_unavailable} instead of queueing without end.
          */

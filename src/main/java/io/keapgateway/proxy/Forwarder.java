@@ -133,6 +133,7 @@ class Forwarder {
             toClient.setStatusMessage(fromKeap.statusMessage());
         }
         toClient.headers().addAll(HeaderHygiene.towardsClient(fromKeap.headers()));
+        asData(toClient);
         extraHeaders.forEach(toClient::putHeader);
         if (!toClient.headers().contains("Content-Length") && mayHaveBody(fromKeap)) {
             toClient.setChunked(true);
@@ -168,6 +169,16 @@ class Forwarder {
         fromKeap.endHandler(end -> toClient.end());
         fromKeap.exceptionHandler(failure -> toClient.reset());
         fromKeap.resume();
+    }
+
+    /**
+     * Marks an answer on a proxy path as data, never a page of the gateway's origin: Keap answers some calls
+     * with its own HTML (e.g. {@code GET /rest/v2/webforms/{id}:data}), whose scripts would otherwise run where
+     * the console may live. API clients ignore both headers. Set, not added: they replace any Keap sent.
+     */
+    static void asData(HttpServerResponse response) {
+        response.headers().set("X-Content-Type-Options", "nosniff")
+                .set("Content-Security-Policy", "sandbox; default-src 'none'");
     }
 
     private static boolean mayHaveBody(HttpClientResponse response) {

@@ -36,9 +36,11 @@ import org.jboss.logging.Logger;
 /**
  * The proxy pipeline, top to bottom: check the path, identify the key, check its scope, take its places in
  * flight (key cap, circuit breaker, bulkhead), take the limits, get the credential, forward, stream back. The
- * client's body stays paused until Keap is being called, except an XML-RPC call's, which is read first: its
- * method name decides the scope and its first parameter may hold the key ({@link XmlRpcBody}). The places
- * are given back when the exchange ends.
+ * client's body stays paused until Keap is being called, except an XML-RPC call's, which is read before the
+ * scope check: its method name decides the scope and its first parameter may hold the key ({@link XmlRpcBody}).
+ * It is read only once the key from a header or the query matched, or, when the client presented none there
+ * (old XML-RPC libraries), to find the key in it; either way it is parsed off the event loop, within caps
+ * ({@link XmlRpcParsing}). The places are given back when the exchange ends.
  */
 @Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
 class ProxyHandler implements Handler<RoutingContext> {
@@ -54,6 +56,7 @@ class ProxyHandler implements Handler<RoutingContext> {
     private final UpstreamGuards guards;
     private final ProxyTelemetry telemetry;
     private final KeyActivity activity;
+    private final XmlRpcParsing xmlRpcParsing;
     private final long maxBody;
     private final boolean limitsEnabled;
     private final long replayBufferSize;
@@ -62,7 +65,7 @@ class ProxyHandler implements Handler<RoutingContext> {
 
     ProxyHandler(KeyAuthenticator keys, KeyGuessing guessing, ConnectionRegistry connections, Credentials credentials,
             Forwarder forwarder, RateLimiter limiter, UpstreamGuards guards, ProxyTelemetry telemetry,
-            KeyActivity activity, GatewayConfig config) {
+            KeyActivity activity, XmlRpcParsing xmlRpcParsing, GatewayConfig config) {
         this.keys = keys;
         this.guessing = guessing;
         this.connections = connections;
@@ -72,6 +75,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         this.guards = guards;
         this.telemetry = telemetry;
         this.activity = activity;
+        this.xmlRpcParsing = xmlRpcParsing;
         this.maxBody = config.proxy().maxBodySize().asLongValue();
         this.limitsEnabled = config.limits().enabled();
         this.replayBufferSize = config.proxy().replayBufferSize().asLongValue();
@@ -87,8 +91,9 @@ class ProxyHandler implements Handler<RoutingContext> {
         telemetry.begin(context, context.get(RequestGuard.REQUEST_ID), target.decodedPath());
         if (!target.forwardable()) {
             fail(context, new GatewayException(ErrorCode.NOT_FOUND, "This path is not forwarded by the gateway."));
-        } else if (XmlRpcBody.isXmlRpc(target)) {
-            XmlRpcBody.read(request, xmlRpcMaxBody, forwarder.wholeBodies()).onComplete(read -> {
+        } else if (XmlRpcBody.isXmlRpc(target) && PresentedKey.find(request.headers(), target) == null) {
+            // The key can only be in the body (old XML-RPC libraries): read it before any key is known.
+            readXmlRpc(request, null).onComplete(read -> {
                 if (read.succeeded()) {
                     proceed(context, target, read.result());
                 } else {
@@ -100,22 +105,28 @@ class ProxyHandler implements Handler<RoutingContext> {
         }
     }
 
+    /** An XML-RPC call's body, read (capped) and parsed on the parsing pool. */
+    private Future<XmlRpcParsing.Parsed> readXmlRpc(HttpServerRequest request, String presented) {
+        return XmlRpcBody.read(request, xmlRpcMaxBody, forwarder.wholeBodies())
+                .compose(bytes -> xmlRpcParsing.parse(bytes, presented));
+    }
+
     /**
-     * The pipeline after the path check; {@code xmlRpc} is the XML-RPC call already read, or null. Each step
+     * The pipeline after the path check; {@code xmlRpc} is the XML-RPC call already read (when the client
+     * presented no key in a header or the query), or null. Each step
      * runs at once when what it needs is at hand (the usual case: the key known here, a batch of its limits
      * held, the credential in memory), and waits only when it must read the store, ask Redis or refresh a
      * token; then the next steps run on the request's context ({@link Admitting}).
      */
-    private void proceed(RoutingContext context, RequestTarget target, XmlRpcBody xmlRpc) {
+    private void proceed(RoutingContext context, RequestTarget target, XmlRpcParsing.Parsed xmlRpc) {
         HttpServerRequest request = context.request();
         String address = request.remoteAddress().hostAddress();
         try {
             String presented = PresentedKey.find(request.headers(), target);
             if (presented == null && xmlRpc != null) {
-                presented = xmlRpc.keyInFirstParameter();
+                presented = xmlRpc.keyInBody();
             }
-            Admitting admitting = new Admitting(context, target, address,
-                    xmlRpc == null ? null : xmlRpc.call().methodName(), xmlRpc == null ? null : xmlRpc.towardsKeap(presented));
+            Admitting admitting = new Admitting(context, target, address, presented, xmlRpc);
             ActiveKey held = keys.heldHolder(presented);
             if (held != null) {
                 admitting.identified(held);
@@ -133,31 +144,48 @@ class ProxyHandler implements Handler<RoutingContext> {
         private final RoutingContext context;
         private final RequestTarget target;
         private final String address;
-        private final String xmlRpcMethod;
-        private final Buffer body;
+        private final String presented;
+        private XmlRpcParsing.Parsed xmlRpc;
         private final Context vertxContext = Vertx.currentContext();
         private Connection connection;
         private Admission admission;
         private Decision decision;
 
-        Admitting(RoutingContext context, RequestTarget target, String address, String xmlRpcMethod, Buffer body) {
+        Admitting(RoutingContext context, RequestTarget target, String address, String presented,
+                XmlRpcParsing.Parsed xmlRpc) {
             this.context = context;
             this.target = target;
             this.address = address;
-            this.xmlRpcMethod = xmlRpcMethod;
-            this.body = body;
+            this.presented = presented;
+            this.xmlRpc = xmlRpc;
         }
 
         /**
-         * The secret matched: the request is noted in the key's activity, allowed or not, then checked against
-         * what the key may do; a failed check counts towards the address's key-guessing block.
+         * The secret matched: the request is noted in the key's activity, allowed or not. An XML-RPC call not
+         * read yet is read now, its method name being part of the scope check.
          */
         void identified(ActiveKey holder) {
+            noteInActivity(context, holder, target);
+            if (xmlRpc != null || !XmlRpcBody.isXmlRpc(target)) {
+                authorized(holder);
+                return;
+            }
+            readXmlRpc(context.request(), presented).onComplete(read -> {
+                if (read.succeeded()) {
+                    xmlRpc = read.result();
+                    authorized(holder);
+                } else {
+                    fail(context, read.cause());
+                }
+            });
+        }
+
+        /** Checks what the key may do; a failed check counts towards the address's key-guessing block. */
+        private void authorized(ActiveKey holder) {
             ActiveKey key;
             try {
-                noteInActivity(context, holder, target);
-                key = keys.authorize(holder, context.request().method().name(), target.decodedPath(), xmlRpcMethod,
-                        address);
+                key = keys.authorize(holder, context.request().method().name(), target.decodedPath(),
+                        xmlRpc == null ? null : xmlRpc.methodName(), address);
             } catch (GatewayException refused) {
                 fail(context, guessing.refused(address, refused));
                 return;
@@ -210,7 +238,7 @@ class ProxyHandler implements Handler<RoutingContext> {
         }
 
         private Go go(Credential credential) {
-            return new Go(decision, credential, body, admission);
+            return new Go(decision, credential, xmlRpc == null ? null : xmlRpc.towardsKeap(), admission);
         }
 
         /**

@@ -63,6 +63,9 @@ final class RequestGuard implements Handler<RoutingContext> {
         String requestId = requestId(request.getHeader("X-Request-Id"));
         context.put(REQUEST_ID, requestId);
         request.response().putHeader("X-Request-Id", requestId);
+        if (request.uri().startsWith("/crm/")) {
+            Forwarder.asData(request.response()); // refusals on proxy paths too (the relay sets them again)
+        }
         boolean proxied;
         try {
             checkFraming(request.headers());

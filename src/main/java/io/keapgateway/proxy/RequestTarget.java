@@ -11,7 +11,8 @@ import java.util.Locale;
 /**
  * The request-target of a client request, checked. The raw path must be plain: well-formed
  * percent-encoding, no control characters, no dot or empty segments, no encoded {@code /}, {@code \} or
- * {@code .}, no {@code ;} (path parameters, as in {@code ..;/}, which Tomcat- and Jetty-style servers strip
+ * {@code .}, no {@code %25} (double encoding) nor Unicode look-alikes of {@code .}, {@code /} or {@code \}, no
+ * {@code ;} (path parameters, as in {@code ..;/}, which Tomcat- and Jetty-style servers strip
  * before they normalise a path): the usual ways to make a proxy and its upstream disagree about a path. What
  * is forwarded is the raw path and query byte for byte, minus every query parameter whose decoded name is
  * {@code access_token}.
@@ -57,6 +58,11 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
 
     private static void checkSegments(String rawPath, String decodedPath) {
         String lower = rawPath.toLowerCase(Locale.ROOT);
+        // A layer that decodes twice reads %252e%252e as "..", and one that normalises Unicode reads a full-width
+        // dot (%EF%BC%8E) or solidus as an ASCII one: the scope check must see the path Keap will act on.
+        if (lower.contains("%25") || lookalikes(decodedPath)) {
+            throw bad("Double percent-encoding (%25) and look-alikes of '.', '/' or '\\' are not accepted in paths.");
+        }
         if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || decodedPath.contains("\\")
                 || decodedPath.indexOf(';') >= 0) {
             throw notForwarded();
@@ -69,6 +75,29 @@ record RequestTarget(String rawPath, String forwardedQuery, String decodedPath, 
                 throw notForwarded();
             }
         }
+    }
+
+    /**
+     * Characters that Unicode compatibility normalisation (NFKC) turns into {@code .}, {@code /}, {@code \},
+     * {@code %} or {@code ;} (every such character of the Basic Multilingual Plane): full-width and small forms,
+     * dot leaders, numbers with a full stop, signs such as U+2100 (a/c), the Greek question mark. Listed rather than
+     * normalised: java.text.Normalizer's NFKC data is a resource a native image may lack.
+     */
+    private static final String LOOKALIKES = "\u037E\u2024\u2025\u2026\u2100\u2101\u2105\u2106\u2488\u2489"
+            + "\u248A\u248B\u248C\u248D\u248E\u248F\u2490\u2491\u2492\u2493"
+            + "\u2494\u2495\u2496\u2497\u2498\u2499\u249A\u249B\u33C2\u33C7"
+            + "\u33D8\uFE14\uFE19\uFE30\uFE52\uFE54\uFE68\uFE6A\uFF05\uFF0E"
+            + "\uFF0F\uFF1B\uFF3C";
+
+    /** True if the path holds a look-alike of a separator ({@link #LOOKALIKES}). */
+    private static boolean lookalikes(String decodedPath) {
+        for (int i = 0; i < decodedPath.length(); i++) {
+            char c = decodedPath.charAt(i);
+            if (c >= 0x80 && LOOKALIKES.indexOf(c) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Percent-decodes as UTF-8, refusing malformed escapes, control characters and malformed UTF-8. */

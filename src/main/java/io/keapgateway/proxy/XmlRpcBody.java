@@ -31,8 +31,11 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
         return target.rawPath().equals("/crm/xmlrpc") || target.rawPath().equals("/crm/xmlrpc/v1");
     }
 
-    /** Reads the (paused) request's body with {@code reader}, at most {@code max} bytes, and parses it: 413 or 400 otherwise. */
-    static Future<XmlRpcBody> read(HttpServerRequest request, long max, BoundedBody reader) {
+    /**
+     * Reads the (paused) request's body with {@code reader}, at most {@code max} bytes: 413 otherwise. The
+     * bytes are parsed by {@link XmlRpcParsing}, never here on the event loop.
+     */
+    static Future<Buffer> read(HttpServerRequest request, long max, BoundedBody reader) {
         String length = request.getHeader("Content-Length");
         if (length != null && Long.parseLong(length.trim()) > max) {
             return Future.failedFuture(tooLarge(max));
@@ -40,8 +43,12 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
             request.response().writeContinue();
         }
-        return reader.read(request, max, () -> tooLarge(max))
-                .map(bytes -> new XmlRpcBody(bytes, XmlRpcCall.parse(bytes.getBytes())));
+        return reader.read(request, max, () -> tooLarge(max));
+    }
+
+    /** Parses {@code bytes} within {@code limits}; bad_request for anything but a plain method call. */
+    static XmlRpcBody parse(Buffer bytes, XmlRpcCall.Limits limits) {
+        return new XmlRpcBody(bytes, XmlRpcCall.parse(bytes.getBytes(), limits));
     }
 
     /**
@@ -60,7 +67,7 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
     Buffer towardsKeap(String presentedKey) {
         String first = call.firstString();
         if (first == null || !(first.equals(presentedKey) || KeyFormat.looksLikeKey(first.trim()))) {
-            return bytes;
+            return withoutKey(bytes.getBytes(), bytes);
         }
         byte[] body = bytes.getBytes();
         byte[] key = first.getBytes(StandardCharsets.UTF_8);
@@ -77,7 +84,19 @@ record XmlRpcBody(Buffer bytes, XmlRpcCall call) {
         if (!NEUTRAL.equals(XmlRpcCall.parse(replaced.getBytes()).firstString())) {
             throw unreplaceable();
         }
-        return replaced;
+        return withoutKey(replaced.getBytes(), replaced);
+    }
+
+    /**
+     * {@code body}, checked for any gateway key left in its bytes (a later parameter, a comment, a name): such
+     * a call is refused and nothing of it is forwarded, for a key never reaches Keap (CONTRACT.md). A key
+     * written with character references in a text or attribute was refused by the parse already.
+     */
+    private static Buffer withoutKey(byte[] bytes, Buffer body) {
+        if (indexOf(bytes, XmlRpcCall.KEY_PREFIX.getBytes(StandardCharsets.US_ASCII), 0) >= 0) {
+            throw XmlRpcCall.keyElsewhere();
+        }
+        return body;
     }
 
     private static int indexOf(byte[] haystack, byte[] needle, int from) {

@@ -18,7 +18,7 @@ class XmlRpcCallTest {
         return "<?xml version=\"1.0\"?>\n<methodCall>\n  <methodName>ContactService.load</methodName>\n  <params>\n"
                 + "    <param>" + firstValue + "</param>\n"
                 + "    <param><value><int>7</int></value></param>\n"
-                + "    <param><value><array><data><value><string>" + KEY + "</string></value></data></array></value></param>\n"
+                + "    <param><value><array><data><value><string>Email</string></value></data></array></value></param>\n"
                 + "  </params>\n</methodCall>\n";
     }
 
@@ -95,6 +95,63 @@ class XmlRpcCallTest {
     void aKeyInACommentBeforeTheFirstParameterDoesNotHideTheRealOne() {
         String xml = call("<!-- " + KEY + " --><value><string>" + KEY + "</string></value>");
         assertThatThrownBy(() -> body(xml).towardsKeap(KEY)).isInstanceOf(GatewayException.class);
+    }
+
+    @Test
+    void refusesAKeyAnywhereButTheFirstParameter() {
+        String later = "<value><array><data><value><string>Email</string></value></data></array></value>";
+        for (String elsewhere : new String[] {
+                later.replace("Email", KEY),
+                later.replace("Email", "x " + KEY),
+                later.replace("Email", "&#107;" + KEY.substring(1)),
+                later.replace("Email", "kg<!-- -->w_" + KEY.substring(4)),
+                "<value><struct><member><name>" + KEY + "</name><value>1</value></member></struct></value>",
+                "<value><i4 note=\"" + KEY + "\">1</i4></value>"}) {
+            String xml = call("<value><string>" + XmlRpcBody.NEUTRAL + "</string></value>")
+                    .replace("<param><value><int>7</int></value></param>", "<param>" + elsewhere + "</param>");
+            assertThatThrownBy(() -> body(xml).towardsKeap(null)).as(elsewhere)
+                    .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
+        }
+        String inComment = call("<value><string>" + KEY + "</string></value>").replace("</methodCall>", "<!-- " + KEY + " --></methodCall>");
+        assertThatThrownBy(() -> body(inComment).towardsKeap(KEY)).isInstanceOf(GatewayException.class);
+        String firstWithMore = call("<value><string>token " + KEY + "</string></value>");
+        assertThatThrownBy(() -> body(firstWithMore).towardsKeap(null)).isInstanceOf(GatewayException.class);
+    }
+
+    @Test
+    void refusesAMethodNameThatIsNotExactlyOneDirectlyInsideMethodCall() {
+        for (String xml : new String[] {
+                "<methodCall><methodName>DataService.delete</methodName><methodName>ContactService.load</methodName></methodCall>",
+                "<methodCall><methodName>ContactService.load</methodName><params/><methodName>DataService.delete</methodName></methodCall>",
+                "<methodCall><params><methodName>ContactService.load</methodName></params></methodCall>",
+                "<methodCall><methodName>ContactService.load</methodName><params><param><value><methodName>DataService.delete"
+                        + "</methodName></value></param></params></methodCall>",
+                "<methodCall><methodName><b>DataService.delete</b></methodName></methodCall>",
+                "<other><methodCall><methodName>ContactService.load</methodName></methodCall></other>"}) {
+            assertBadRequest(xml);
+        }
+    }
+
+    @Test
+    void refusesPastItsCapsAtOnce() {
+        XmlRpcCall.Limits limits = new XmlRpcCall.Limits(32, 1000, 100, 1_000_000_000L);
+        String nested = "<methodCall>" + "<a>".repeat(349_000);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> XmlRpcCall.parse(nested.getBytes(StandardCharsets.US_ASCII), limits))
+                .hasMessageContaining("deeper");
+        assertThat(System.nanoTime() - start).isLessThan(200_000_000L);
+        String wide = "<methodCall><methodName>a.b</methodName><params>" + "<param><value>1</value></param>".repeat(600)
+                + "</params></methodCall>";
+        assertThatThrownBy(() -> XmlRpcCall.parse(wide.getBytes(StandardCharsets.US_ASCII), limits))
+                .hasMessageContaining("more elements");
+        String longText = call("<value><string>" + "x".repeat(101) + "</string></value>");
+        assertThatThrownBy(() -> XmlRpcCall.parse(longText.getBytes(StandardCharsets.US_ASCII), limits))
+                .hasMessageContaining("longer");
+        XmlRpcCall.Limits noTime = new XmlRpcCall.Limits(32, 100_000, 100, 0);
+        assertThatThrownBy(() -> XmlRpcCall.parse(wide.getBytes(StandardCharsets.US_ASCII), noTime))
+                .hasMessageContaining("too long");
+        assertThat(XmlRpcCall.parse(call("<value>1</value>").getBytes(StandardCharsets.US_ASCII), limits).methodName())
+                .isEqualTo("ContactService.load");
     }
 
     private static XmlRpcBody body(String xml) {

@@ -151,6 +151,40 @@ class XmlRpcProxyTest {
     }
 
     @Test
+    void aSecondMethodNameIsRefusedAndNothingForwarded() {
+        String loader = admin.createKey(Map.of("name", "loader", "scopes", List.of("XMLRPC ContactService.load")));
+        String twoNames = "<?xml version=\"1.0\"?><methodCall><methodName>DataService.delete</methodName>"
+                + "<methodName>ContactService.load</methodName><params/></methodCall>";
+        given().header("X-Keap-API-Key", loader).contentType("text/xml").body(twoNames)
+                .post("/crm/xmlrpc/v1")
+                .then().statusCode(400).contentType("application/problem+json").body("code", equalTo("bad_request"));
+        assertThat(keap.receivedUnder("/crm/")).isEmpty();
+    }
+
+    @Test
+    void aGatewayKeyInALaterParameterIsRefusedAndNothingForwarded() {
+        String laterKey = load(NEUTRAL).replace("<value><string>Email</string></value>",
+                "<value><string>" + key + "</string></value>");
+        given().header("Authorization", "Bearer " + key).contentType("text/xml").body(laterKey)
+                .post("/crm/xmlrpc/v1")
+                .then().statusCode(400).contentType("application/problem+json").body("code", equalTo("bad_request"))
+                .body("detail", containsString("first parameter"));
+        given().contentType("text/xml").body(load(key).replace("<i4>42</i4>", "<string>" + key + "</string>"))
+                .post("/crm/xmlrpc/v1")
+                .then().statusCode(400).body("code", equalTo("bad_request"));
+        assertThat(keap.receivedUnder("/crm/")).isEmpty();
+    }
+
+    @Test
+    void aKeyInAHeaderIsCheckedBeforeTheBodyIsRead() {
+        String unknown = "kgw_AAAAAAAAAAAA_" + "b".repeat(43);
+        given().header("Authorization", "Bearer " + unknown).contentType("text/xml").body("<methodCall>" + "<a>".repeat(1000))
+                .post("/crm/xmlrpc/v1")
+                .then().statusCode(401).body("code", equalTo("invalid_key"));
+        assertThat(keap.receivedUnder("/crm/")).isEmpty();
+    }
+
+    @Test
     void scopesByMethodAllowOnlyTheirMethods() {
         String reader = admin.createKey(Map.of("name", "reader", "scopes", List.of("xmlrpc:read")));
         given().header("X-Keap-API-Key", reader).contentType("text/xml").body(load(NEUTRAL))

@@ -22,7 +22,13 @@ final class FakeApi {
     private static final Pattern XMLRPC = Pattern.compile("^/crm/xmlrpc(/v1)?/?$");
     private static final Pattern DOWNLOAD = Pattern.compile("^/crm/rest/v1/download/(\\d{1,15})$");
     private static final Pattern SLOW = Pattern.compile("^/crm/rest/v2/slow/(\\d{1,9})$");
+    /** {@code GET /rest/v2/webforms/{webform_id}:data}: the webform's raw HTML (swagger.yml, operation getHtml). */
+    private static final Pattern WEBFORM_HTML = Pattern.compile("^/crm/rest/v2/webforms/[^/:]+:data$");
     private static final Pattern USERINFO = Pattern.compile("^/crm/rest/v[12]/oauth/connect/userinfo$");
+
+    /** The HTML every webform answers with: a form, and a script that would run on whatever origin serves it. */
+    static final String WEBFORM_PAGE = "<!DOCTYPE html><html><body><form action=\"https://example.com/f\">"
+            + "<input name=\"email\"></form><script>fetch('/admin/keys').then(r => r.text())</script></body></html>";
 
     private final FakeCredentials credentials;
     private final FakeQuotas quotas;
@@ -84,6 +90,9 @@ final class FakeApi {
         Matcher slow = SLOW.matcher(path);
         if ("GET".equals(method) && download.matches()) {
             download(ex, Long.parseLong(download.group(1)));
+        } else if ("GET".equals(method) && WEBFORM_HTML.matcher(path).matches()) {
+            // A webform's HTML is whatever its author wrote in Keap, script included.
+            FakeHttp.send(ex, 200, "text/html; charset=UTF-8", WEBFORM_PAGE.getBytes(StandardCharsets.UTF_8));
         } else if ("GET".equals(method) && USERINFO.matcher(path).matches()) {
             userinfo(ex, tenant);
         } else if ("POST".equals(method) && XMLRPC.matcher(path).matches()) {
