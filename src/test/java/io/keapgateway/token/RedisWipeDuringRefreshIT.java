@@ -35,15 +35,7 @@ class RedisWipeDuringRefreshIT {
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (replicas != null) {
-                replicas.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
+        Replicas.closeOn(server, replicas);
     }
 
     @Test

@@ -28,16 +28,7 @@ class RefreshDuringRedisLossIT {
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (replicas != null) {
-                server.start(); // so that close() can delete the prefix
-                replicas.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
+        Replicas.closeOn(server, replicas);
     }
 
     @Test

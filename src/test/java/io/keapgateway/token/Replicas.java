@@ -1,6 +1,5 @@
 package io.keapgateway.token;
 
-import io.keapgateway.testsupport.TestRun;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +9,8 @@ import io.keapgateway.testsupport.GatewayClient;
 import io.keapgateway.testsupport.GatewayProcess;
 import io.keapgateway.testsupport.LeakScan;
 import io.keapgateway.testsupport.RedisProbe;
+import io.keapgateway.testsupport.RedisServerProcess;
+import io.keapgateway.testsupport.TestRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -151,6 +152,24 @@ final class Replicas implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting until " + what);
+            }
+        }
+    }
+
+    /**
+     * Closes {@code replicas} (if started) running on {@code server}, a Redis of the test's own, then the
+     * server. The server is started again first, in case the test left it stopped, so that the replicas' prefix
+     * can be deleted.
+     */
+    static void closeOn(RedisServerProcess server, Replicas replicas) throws Exception {
+        try {
+            if (replicas != null) {
+                server.start();
+                replicas.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
             }
         }
     }
