@@ -38,6 +38,7 @@ class ErrorPagesTest {
     void anUnknownCodeIsAProblemNotAPage() {
         given().get("/errors/no_such_code").then().statusCode(404)
                 .contentType(startsWith("application/problem+json")).body("code", equalTo("not_found"));
-        given().get("/errors/%3Cscript%3E").then().statusCode(404).body(org.hamcrest.Matchers.not(containsString("<script>")));
+        // Sent as written (RestAssured would encode the % again, and %25 is refused as double encoding).
+        given().urlEncodingEnabled(false).get("/errors/%3Cscript%3E").then().statusCode(404).body(org.hamcrest.Matchers.not(containsString("<script>")));
     }
 }

@@ -109,6 +109,47 @@ class UnknownLengthBodiesTest {
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
     }
 
+    /** Java's HttpClient upgrades an http:// request to h2c, body and all: every admin POST used to answer 500. */
+    @Test
+    void createsAKeyOverAnH2cUpgradeAsJavasHttpClientSendsIt() throws Exception {
+        java.net.http.HttpClient jdk = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+        java.net.http.HttpResponse<String> created = jdk.send(java.net.http.HttpRequest
+                .newBuilder(base.toURI().resolve("/admin/keys"))
+                .header("Authorization", "Bearer " + GatewayProcess.ADMIN_TOKEN).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"over h2c\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(created.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.body()).contains("\"name\":\"over h2c\"", "\"key\":\"kgw_");
+    }
+
+    @Test
+    void anAdminBodyOverHttp2IsReadOnceAuthorizedAndHeldToTheCapByItsLength() throws Exception {
+        Answer small = admin(HttpMethod.POST, "/admin/keys", GatewayProcess.ADMIN_TOKEN,
+                Buffer.buffer("{\"name\":\"h2 prior knowledge\"}"));
+        assertThat(small.status()).as(small.body()).isEqualTo(201);
+
+        Buffer large = Buffer.buffer("{\"name\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}");
+        Answer tooLarge = admin(HttpMethod.POST, "/admin/keys", GatewayProcess.ADMIN_TOKEN, large);
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.body()).contains("\"code\":\"payload_too_large\"");
+
+        Answer anonymous = admin(HttpMethod.POST, "/admin/keys", "not-the-token", Buffer.buffer("{}"));
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.body()).contains("\"code\":\"unauthorized\"");
+    }
+
+    /** An admin call over HTTP/2 with prior knowledge, its body sent with its length. */
+    private Answer admin(HttpMethod method, String uri, String token, Buffer body) throws Exception {
+        RequestOptions options = new RequestOptions().setMethod(method).setHost("localhost").setPort(base.getPort())
+                .setURI(uri).putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json");
+        return h2c.request(options).compose(request -> request.send(body)
+                .compose(response -> response.body().map(answer -> new Answer(response.statusCode(),
+                        response.version().name(), answer.toString(StandardCharsets.UTF_8), request.connection()))))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
     private Answer send(HttpMethod method, List<String> chunks) throws Exception {
         RequestOptions options = new RequestOptions().setMethod(method).setHost("localhost").setPort(base.getPort())
                 .setURI("/crm/rest/v1/contacts").putHeader("X-Api-Key", key)
