@@ -361,10 +361,13 @@ class ProxyHandler implements Handler<RoutingContext> {
 
     private void fail(RoutingContext context, Throwable failure) {
         GatewayException error = failure instanceof GatewayException known ? known : Forwarder.translate(failure);
+        // The class only: a message may quote a header value, e.g. Vert.x's header validation quotes the
+        // credential it refused (review L-d). A client going away is its own business; Keap's side is worth a line.
         if (!(failure instanceof GatewayException || failure instanceof ExchangeFailure)) {
-            // The class only: a message may quote a header value, e.g. Vert.x's header validation quotes the
-            // credential it refused (review L-d).
             LOG.warnf("request %s failed: %s", context.get(RequestGuard.REQUEST_ID), failure.getClass().getName());
+        } else if (ExchangeFailure.keapSide(failure) && failure.getCause() != null) {
+            LOG.warnf("request %s: Keap's side failed: %s", context.get(RequestGuard.REQUEST_ID),
+                    failure.getCause().getClass().getName());
         }
         ProblemResponses.refuse(context, error, context.get(RequestGuard.REQUEST_ID), refusedBodyTimeout);
     }
