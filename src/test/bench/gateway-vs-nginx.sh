@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gateway next to nginx, measured side by side (issue 13, README "Benchmark: gateway vs nginx").
+# The gateway next to nginx, measured side by side (issue 13, docs/benchmarks.md).
 #
 # Usage:   src/test/bench/gateway-vs-nginx.sh
 # Settings (environment, defaults in brackets):
@@ -36,7 +36,7 @@
 # stime, per request; Redis commands per request (CONFIG RESETSTAT before, INFO commandstats after: the
 # script calls, and all commands, which counts the commands a script runs inside it and the idle gateways'
 # background polling); the highest RSS seen while loaded. Per process: milliseconds from exec to the first
-# proxied 200, RSS idle just after. It prints one Markdown table for README, the machine, and warnings.
+# proxied 200, RSS idle just after. It prints one Markdown table for docs/benchmarks.md, the machine, and warnings.
 # Everything it started is stopped at the end.
 set -euo pipefail
 

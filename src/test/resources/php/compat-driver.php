@@ -1,5 +1,5 @@
 <?php
-// Runs README.md's "readme-php" blocks (extracted by ClientCompatibilityIT into the directory given as the
+// Runs docs/drupal.md's "readme-php" blocks (extracted by ClientCompatibilityIT into the directory given as the
 // first argument) against a gateway, and prints what the PHP code saw as JSON for the test to check.
 declare(strict_types=1);
 error_reporting(E_ALL);
@@ -20,7 +20,7 @@ $gatewayUrl = getenv('GATEWAY_URL');
 $gatewayKey = getenv('GATEWAY_KEY');
 require $blocks . '/calls.php';
 
-// The retry middleware, as README configures it, against a key allowed one request per second.
+// The retry middleware, as docs/drupal.md configures it, against a key allowed one request per second.
 $options = KeapGatewayClient::options($gatewayUrl, getenv('SLOW_GATEWAY_KEY'));
 $history = [];
 $options['handler']->push(Middleware::history($history));

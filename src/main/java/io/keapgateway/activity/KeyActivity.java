@@ -27,7 +27,7 @@ import org.jboss.logging.Logger;
  * the noted requests are written to the store, one capped list per key. A replica that crashes loses what
  * it noted since its last write; one that shuts down writes it first.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class KeyActivity {
 
     /** Requests kept per key. */

@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /** Turns the key a client presented into the key it may act as, or the reason it may not. */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class KeyAuthenticator {
 
     private final KeyLookup lookup;

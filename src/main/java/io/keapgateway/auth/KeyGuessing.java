@@ -27,7 +27,7 @@ import org.jboss.logging.Logger;
  * At most {@value #MAX_ADDRESSES} addresses are tracked; past it the one that failed least recently is
  * forgotten, so that new addresses are always counted.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class KeyGuessing {
 
     /** Micrometer counter of addresses blocked (one per block). */

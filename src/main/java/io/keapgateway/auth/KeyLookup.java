@@ -25,7 +25,7 @@ import org.jboss.logging.Logger;
  * per id and window: an id the store does not know is remembered as unknown, and an id whose presented
  * secret did not match even the stored key is not read again for a mismatch within the window.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 class KeyLookup {
 
     private static final Logger LOG = Logger.getLogger(KeyLookup.class);

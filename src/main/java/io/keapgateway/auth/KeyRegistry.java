@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * read on its own ({@link KeyLookup}) joins it. Neither ever replaces a key by an older version of it, so
  * a reload and a lookup that overlap cannot bring back what a revocation replaced.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class KeyRegistry {
 
     private static final Logger LOG = Logger.getLogger(KeyRegistry.class);

@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * store write. Replicas may overwrite each other's value with one a few seconds older: an accepted
  * imprecision for a field that answers "is this key still in use?".
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class KeyUsage {
 
     /** The store map of last-use times (epoch milliseconds), by key id. */

@@ -220,7 +220,7 @@ public interface GatewayConfig {
         /**
          * The fewest replicas a replica assumes while Redis is unreachable: each enforces limit / max(replicas
          * it last counted, this). A replica started during an outage has counted only itself; set this to the
-         * number of replicas you run (README "Limits").
+         * number of replicas you run (docs/limits.md).
          */
         @WithDefault("1")
         int localReplicaFloor();
@@ -229,7 +229,7 @@ public interface GatewayConfig {
         Batch batch();
 
         /**
-         * Batches of the shared limits (README "Limits"): a replica reserves up to {@code max} requests of a
+         * Batches of the shared limits (docs/limits.md): a replica reserves up to {@code max} requests of a
          * key's and its connection's buckets in one script call and spends them locally for at most
          * {@code lifetime}; what is left then is handed back.
          */

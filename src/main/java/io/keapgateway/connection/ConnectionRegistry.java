@@ -15,7 +15,7 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /** Every connection, with its secrets opened, held in memory and replaced whenever the store changes. */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class ConnectionRegistry {
 
     private static final Logger LOG = Logger.getLogger(ConnectionRegistry.class);

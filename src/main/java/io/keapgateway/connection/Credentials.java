@@ -7,7 +7,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 
 /** The credential to inject for a connection: its api key, or its current OAuth access token. */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class Credentials {
 
     private final Instance<AccessTokens> accessTokens;

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
  * wait for one is bounded; a failure on either side resets the other, and says whose side failed
  * ({@link ExchangeFailure}). Nothing is sent twice here (the one replay, after a 401, is {@link Replay}'s).
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 class Forwarder {
 
     private final Upstream upstream;

@@ -42,7 +42,7 @@ import org.jboss.logging.Logger;
  * (old XML-RPC libraries), to find the key in it; either way it is parsed off the event loop, within caps
  * ({@link XmlRpcParsing}). The places are given back when the exchange ends.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 class ProxyHandler implements Handler<RoutingContext> {
 
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class);

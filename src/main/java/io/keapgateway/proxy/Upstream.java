@@ -15,7 +15,7 @@ import java.net.URI;
  * The pooled keep-alive HTTP client to Keap. The target host, port and scheme come from
  * {@code keap-gateway.upstream-url} alone; bodies are passed through untouched (no decompression).
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 class Upstream {
 
     private final HttpClient client;

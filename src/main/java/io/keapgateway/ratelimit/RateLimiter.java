@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
  * never makes a request fail.
  */
 @Startup // the local-mode gauge and the heartbeat exist from the start, not from the first request
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class RateLimiter {
 
     private static final Logger LOG = Logger.getLogger(RateLimiter.class);

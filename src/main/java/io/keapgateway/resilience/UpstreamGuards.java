@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and in memory, so a refusal costs nothing and no call anywhere. Exports per connection the gauges
  * {@code keap_gateway_circuit_state} (0 closed, 1 half-open, 2 open) and {@code keap_gateway_upstream_in_flight}.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class UpstreamGuards {
 
     static final String STATE_GAUGE = "keap_gateway_circuit_state";

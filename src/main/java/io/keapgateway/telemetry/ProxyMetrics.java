@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * Tags come only from authenticated keys, configured connections and bounded sets, never from what a
  * client sends, so a client cannot make the number of series grow.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class ProxyMetrics {
 
     /** The key and connection tag of a request refused before its key was known. */

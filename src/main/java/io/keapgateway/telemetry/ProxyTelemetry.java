@@ -12,7 +12,7 @@ import org.jboss.logging.Logger;
  * method, route family, status, and the milliseconds spent waiting for Keap and in total; never a path,
  * a query, a header or a body, so never a secret.
  */
-@Singleton // no client proxy: it serves every proxied request (README "What the profile changed")
+@Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class ProxyTelemetry {
 
     /** The logger category of access lines; set its level to {@code WARN} to silence them. */

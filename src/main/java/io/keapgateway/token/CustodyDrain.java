@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
  * closes: a renewal in flight is not an HTTP request, so the graceful shutdown does not wait for it, and a pair
  * Keap issued that the store did not take yet exists only here. Ending the process (or closing Vert.x, which
  * cuts the token call: seen at {@link ShutdownEvent}, too late) would lose a pair Keap already rotated to
- * (README rule 2), and block the other replicas behind its exchange record. So the observer of
+ * (docs/oauth.md, rule 2), and block the other replicas behind its exchange record. So the observer of
  * {@link ShutdownDelayInitiatedEvent}, the first step of Quarkus' shutdown, waits until no connection is busy,
  * at most {@code shutdown-drain} after SIGTERM; the shutdown delay and the wait for requests in flight follow.
  * What is still held at exit is logged at ERROR, by connection.

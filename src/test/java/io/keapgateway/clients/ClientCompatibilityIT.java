@@ -23,8 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * README "Connect Drupal", run as written: the PHP blocks marked {@code <!-- readme-php: name -->} are taken
- * from README.md and run with the machine's PHP and Debian's Guzzle 7 (installed by {@code .ci/run}) against
+ * docs/drupal.md, run as written: the PHP blocks marked {@code <!-- readme-php: name -->} are taken
+ * from docs/drupal.md and run with the machine's PHP and Debian's Guzzle 7 (installed by {@code .ci/run}) against
  * the packaged gateway and the fake Keap, which must never receive a gateway key.
  */
 class ClientCompatibilityIT {
@@ -95,16 +95,16 @@ class ClientCompatibilityIT {
         assertThat(keap.gatewayKeysReceived()).isEmpty();
     }
 
-    /** Extracts the README's blocks, runs the driver with {@code env}, and answers what it printed. */
+    /** Extracts the blocks of docs/drupal.md, runs the driver with {@code env}, and answers what it printed. */
     private static JsonNode runPhp(Map<String, String> env) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("readme-php-");
-        Matcher blocks = BLOCK.matcher(Files.readString(Path.of("README.md")));
+        Matcher blocks = BLOCK.matcher(Files.readString(Path.of("docs", "drupal.md")));
         int found = 0;
         while (blocks.find()) {
             Files.writeString(dir.resolve(blocks.group(1) + ".php"), blocks.group(2));
             found++;
         }
-        assertThat(found).as("readme-php blocks in README.md").isEqualTo(2);
+        assertThat(found).as("readme-php blocks in docs/drupal.md").isEqualTo(2);
         Path driver = dir.resolve("driver.php");
         try (var in = ClientCompatibilityIT.class.getResourceAsStream("/php/compat-driver.php")) {
             Files.write(driver, in.readAllBytes());

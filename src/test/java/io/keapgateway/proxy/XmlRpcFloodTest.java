@@ -92,7 +92,7 @@ class XmlRpcFloodTest {
         }
         for (CompletableFuture<HttpResponse<String>> refused : flood) {
             HttpResponse<String> answer = refused.join();
-            // 503 upstream_unavailable is the parsing pool's "busy" answer (README "Failure modes").
+            // 503 upstream_unavailable is the parsing pool's "busy" answer (docs/operations.md "Failure modes").
             assertThat(answer.statusCode()).as(answer.body()).isIn(400, 503);
             assertThat(answer.body()).containsAnyOf("\"code\":\"bad_request\"", "\"code\":\"upstream_unavailable\"");
         }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Review finding L-j, answered with README's failure-modes window rather than a refresh without Redis (that
+ * Review finding L-j, answered with the failure-modes window of docs/operations.md rather than a refresh without Redis (that
  * could not keep a refresh token at Keap at most once): while Redis does not answer, an OAuth connection is
  * served from memory for as long as its access token lives, a token inside the refresh margin included (the
  * refresh that fails meanwhile is not the client's problem); only a token within 30 s of Keap's expiry and
