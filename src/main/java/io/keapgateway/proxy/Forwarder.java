@@ -132,8 +132,8 @@ class Forwarder {
         if (fromKeap.statusMessage() != null) {
             toClient.setStatusMessage(fromKeap.statusMessage());
         }
+        // Keap's headers join the gateway's nosniff and sandbox, set on this answer by the guard (asData).
         toClient.headers().addAll(HeaderHygiene.towardsClient(fromKeap.headers()));
-        asData(toClient);
         extraHeaders.forEach(toClient::putHeader);
         if (!toClient.headers().contains("Content-Length") && mayHaveBody(fromKeap)) {
             toClient.setChunked(true);
@@ -174,7 +174,8 @@ class Forwarder {
     /**
      * Marks an answer on a proxy path as data, never a page of the gateway's origin: Keap answers some calls
      * with its own HTML (e.g. {@code GET /rest/v2/webforms/{id}:data}), whose scripts would otherwise run where
-     * the console may live. API clients ignore both headers. Set, not added: they replace any Keap sent.
+     * the console may live. API clients ignore both headers. {@link RequestGuard} sets them on every answer of a
+     * proxy path as it arrives, refusals included; {@link HeaderHygiene} keeps Keap's own copies out.
      */
     static void asData(HttpServerResponse response) {
         response.headers().set("X-Content-Type-Options", "nosniff")

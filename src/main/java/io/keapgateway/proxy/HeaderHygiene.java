@@ -12,7 +12,8 @@ import java.util.Set;
  * {@code Connection} header names stop at the gateway in both directions; towards Keap the client's own
  * credentials and cookies are dropped too, and so are the headers that claim where the request came from or
  * which method it "really" is (Keap must not believe a client's {@code X-Forwarded-For}, nor turn a POST
- * into a DELETE); {@code Host} and the framing headers are set by the proxy.
+ * into a DELETE); {@code Host} and the framing headers are set by the proxy. Towards the client, Keap's
+ * {@code Content-Security-Policy} and {@code X-Content-Type-Options} give way to the gateway's own.
  */
 final class HeaderHygiene {
 
@@ -36,6 +37,12 @@ final class HeaderHygiene {
     /** Set by the proxy itself. */
     private static final Set<String> PROXY_SET = Set.of("host", "content-length", "expect", "x-request-id");
 
+    /**
+     * Set on every answer of a proxy path by the gateway itself ({@link RequestGuard}, {@link Forwarder#asData}):
+     * Keap's own copies never reach the client, so that its answers stay data whatever Keap sends.
+     */
+    private static final Set<String> GATEWAY_SET = Set.of("content-security-policy", "x-content-type-options");
+
     private HeaderHygiene() {
     }
 
@@ -55,7 +62,8 @@ final class HeaderHygiene {
             String name = header.getKey().toLowerCase(Locale.ROOT);
             boolean dropped = HOP_BY_HOP.contains(name) || named.contains(name)
                     || (towardsKeap && (CLIENT_CREDENTIALS.contains(name) || PROXY_SET.contains(name)
-                            || CLIENT_CLAIMS.contains(name) || name.startsWith(FORWARDED_PREFIX)));
+                            || CLIENT_CLAIMS.contains(name) || name.startsWith(FORWARDED_PREFIX)))
+                    || (!towardsKeap && GATEWAY_SET.contains(name));
             if (!dropped) {
                 copy.add(header.getKey(), header.getValue());
             }

@@ -65,7 +65,7 @@ final class RequestGuard implements Handler<RoutingContext> {
         context.put(REQUEST_ID, requestId);
         request.response().putHeader("X-Request-Id", requestId);
         if (request.uri().startsWith("/crm/")) {
-            Forwarder.asData(request.response()); // refusals on proxy paths too (the relay sets them again)
+            Forwarder.asData(request.response()); // once, for the relay and any refusal alike
         }
         boolean proxied;
         try {
