@@ -36,6 +36,7 @@ class RedisOutageNearExpiryIT {
         replicas.keap.setAccessTokenLifetime(Duration.ofHours(1)); // inside the margin from the start
         replicas.adoptGrant();
         String key = replicas.issueKeyKnownEverywhere(0);
+        replicas.awaitTokenCallsQuiet(Duration.ofSeconds(2)); // the key check's background refresh, if any, is done
         replicas.keap.clear();
 
         server.stop();

@@ -125,6 +125,23 @@ final class Replicas implements AutoCloseable {
         return key.get("key").asText();
     }
 
+    /**
+     * Returns once no token call has reached the fake Keap for {@code quiet}: a check of a grant inside its refresh
+     * margin starts a background refresh, which may still be on its way when a test starts counting.
+     */
+    void awaitTokenCallsQuiet(Duration quiet) {
+        int[] seen = {keap.refreshCalls()};
+        Instant[] since = {Instant.now()};
+        awaitTrue("no token call for " + quiet, Duration.ofSeconds(30), () -> {
+            int now = keap.refreshCalls();
+            if (now != seen[0]) {
+                seen[0] = now;
+                since[0] = Instant.now();
+            }
+            return Instant.now().isAfter(since[0].plus(quiet));
+        });
+    }
+
     JsonNode status(String base) {
         return client.adminJson("GET", base + "/admin/connections/default", null, 200);
     }
