@@ -175,14 +175,15 @@ class MonitoringIT {
     }
 
     /**
-     * Traffic that makes every series of the dashboard exist: an adopted grant (token expiry, quota, status),
-     * proxied requests on both replicas (requests, latency, circuit, in-flight), denials by a key's rate limit,
-     * and an address blocked for key guessing.
+     * Traffic that makes every series of the dashboard exist: an adopted grant refreshed once (status, token
+     * expiry, refreshes), proxied requests on both replicas (requests, Keap's quota, latency, circuit,
+     * in-flight), denials by a key's rate limit, and an address blocked for key guessing.
      */
     private static void produceEverySeries() throws Exception {
         String first = REPLICAS.get(0).url();
         CLIENT.adminJson("POST", first + "/admin/connections/default/tokens",
                 "{\"refresh_token\":\"" + keap.seedGrant(FakeKeapResource.CLIENT_ID) + "\"}", 200);
+        CLIENT.adminJson("POST", first + "/admin/connections/default/refresh", null, 200); // a refresh counted
         String key = awaitKnownEverywhere(CLIENT.createKey(first, "monitoring", "default"));
         for (GatewayProcess replica : REPLICAS) {
             for (int i = 0; i < 3; i++) {
