@@ -109,6 +109,16 @@ class MonitoringComponentTest {
             assertThat(panel.queries()).as(panel.title()).isNotEmpty().allSatisfy(query -> assertThat(query)
                     .contains("keap_gateway_").doesNotContain("$"));
         }
+        // What Grafana needs to lay the panels out and send their queries to the chosen data source.
+        Set<Integer> ids = new HashSet<>();
+        for (JsonNode panel : kit.dashboard().path("panels")) {
+            assertThat(ids.add(panel.path("id").asInt())).as("a panel id used once").isTrue();
+            assertThat(panel.path("gridPos").path("w").asInt()).as(panel.path("title").asText()).isPositive();
+            assertThat(panel.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+            panel.path("targets").forEach(target -> assertThat(target.path("refId").asText()).isNotBlank());
+        }
+        assertThat(kit.dashboard().path("templating").path("list").toString()).contains("\"name\":\"datasource\"",
+                "\"name\":\"connection\"");
         assertThat(titles).contains("Requests by key and status class", "Denials by reason", "Keap's daily quota",
                 "Access token expires in", "Connection status", "Circuit state", "Upstream latency",
                 "In flight to Keap", "Limits decided locally (Redis unreachable)");
