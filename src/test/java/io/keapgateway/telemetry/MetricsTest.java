@@ -109,15 +109,20 @@ class MetricsTest {
     }
 
     @Test
-    void everyMetricTheAlertRulesUseIsExported() throws Exception {
+    void everyMetricTheAlertRulesAndTheDashboardUseIsExported() throws Exception {
         connectOAuthAndCall("alerts-" + UUID.randomUUID().toString().substring(0, 8));
+        // A failed key check: the key-guessing counter exists from then on.
+        given().header("Authorization", "Bearer kgw_AAAAAAAAAAAA_" + "x".repeat(43)).get("/crm/rest/v1/tags")
+                .then().statusCode(401);
+        Path component = Path.of("deploy", "components", "monitoring");
         Matcher metric = Pattern.compile("keap_gateway_[a-z_]+").matcher(
-                Files.readString(Path.of("deploy", "monitoring", "keap-gateway-alerts.yaml")));
+                Files.readString(component.resolve("prometheusrule.yaml"))
+                + Files.readString(component.resolve("keap-gateway-dashboard.json")));
         Set<String> used = new TreeSet<>();
         while (metric.find()) {
             used.add(metric.group());
         }
-        assertThat(used).hasSizeGreaterThan(3);
+        assertThat(used).hasSizeGreaterThan(10);
         Scrape scrape = scrape();
         for (String name : used) {
             assertThat(scrape.samples()).as(name).anyMatch(sample -> sample.name().equals(name));
