@@ -2,6 +2,9 @@ package io.keapgateway.admin;
 
 import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.ConnectionRegistry;
+import io.keapgateway.connection.ConnectionReseal;
+import io.keapgateway.secret.SecretBox;
+import io.keapgateway.token.GrantSeals;
 import io.keapgateway.token.OAuthStates;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.GET;
@@ -25,13 +28,20 @@ public class InfoResource {
     private final ConnectionRegistry registry;
     private final ConnectionStatuses statuses;
     private final OAuthStates states;
+    private final SecretBox box;
+    private final ConnectionReseal reseal;
+    private final GrantSeals grantSeals;
     private final String version;
 
-    InfoResource(ConnectionRegistry registry, ConnectionStatuses statuses, OAuthStates states,
+    InfoResource(ConnectionRegistry registry, ConnectionStatuses statuses, OAuthStates states, SecretBox box,
+            ConnectionReseal reseal, GrantSeals grantSeals,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.registry = registry;
         this.statuses = statuses;
         this.states = states;
+        this.box = box;
+        this.reseal = reseal;
+        this.grantSeals = grantSeals;
         this.version = version;
     }
 
@@ -39,7 +49,15 @@ public class InfoResource {
     public GatewayInfo info() {
         List<ConnectionView> connections = registry.all().stream().sorted(Comparator.comparing(Connection::name))
                 .map(statuses::of).toList();
-        return new GatewayInfo(states.publicBase(), version, states.redirectUri(), connections, List.of());
+        return new GatewayInfo(states.publicBase(), version, states.redirectUri(), connections, List.of(),
+                encryption());
+    }
+
+    /** Blocking: two store reads. */
+    private Encryption encryption() {
+        List<String> names = registry.all().stream().map(Connection::name).toList();
+        return new Encryption(box.keyId(), box.previousKeyId().orElse(null), reseal.pending(),
+                grantSeals.pending(names));
     }
 
     /**
@@ -48,6 +66,15 @@ public class InfoResource {
      */
     @RegisterForReflection
     record GatewayInfo(String publicUrl, String version, String redirectUri, List<ConnectionView> connections,
-            List<String> notificationChannels) {
+            List<String> notificationChannels, Encryption encryption) {
+    }
+
+    /**
+     * Which encryption key seals new values, which one is being rotated away from, and how many connections and
+     * grants are still sealed with another key than the current one: the previous key may be removed once both
+     * counts are 0 (docs/operations.md, "Rotating the encryption key").
+     */
+    @RegisterForReflection
+    record Encryption(String keyId, String previousKeyId, long connectionsToReseal, long grantsToReseal) {
     }
 }

@@ -47,6 +47,22 @@ public interface GatewayConfig {
     /** Base64 of 32 bytes: the AES-256-GCM key for secrets at rest. Required in prod; generated in dev/test. */
     Optional<String> encryptionKey();
 
+    /**
+     * The encryption key being rotated away from (base64 of 32 bytes): values sealed with it are still opened,
+     * and sealed again with {@link #encryptionKey()} in the background. Remove it once the store is re-sealed.
+     */
+    Optional<String> encryptionKeyPrevious();
+
+    /**
+     * Base64 of at least 32 bytes: the pepper of gateway-key hashes. When unset it is derived from the
+     * encryption key (as before it could be set); it must be set before the encryption key is rotated.
+     */
+    Optional<String> keyPepper();
+
+    /** How often a replica looks for connections whose secrets are sealed with a previous encryption key. */
+    @WithDefault("10m")
+    Duration resealInterval();
+
     /** Where keys, connections, tokens and the audit trail live. */
     @WithDefault("redis")
     StoreKind store();

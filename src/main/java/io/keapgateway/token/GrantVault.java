@@ -56,6 +56,17 @@ class GrantVault {
         return store.getVersioned(key(connection)).map(Versioned::version).orElse(0L);
     }
 
+    /** False when a stored token of the connection is sealed with another key than the current one. */
+    boolean sealedWithCurrentKey(String connection) {
+        return store.getVersioned(key(connection)).map(stored -> documents.read(stored.value(), StoredGrant.class))
+                .map(sealed -> current(sealed.sealedAccessToken()) && current(sealed.sealedRefreshToken()))
+                .orElse(true);
+    }
+
+    private boolean current(String sealed) {
+        return sealed == null || box.sealedWithCurrentKey(sealed);
+    }
+
     /** Writes {@code grant} back unless the store holds its version or a newer one; true if saved. */
     boolean save(String connection, Grant grant) {
         return store.putIfNewer(key(connection), new Versioned(grant.version(), sealed(connection, grant)));

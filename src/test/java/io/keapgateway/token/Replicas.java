@@ -54,14 +54,7 @@ final class Replicas implements AutoCloseable {
     }
 
     void start(int count, Map<String, String> extraEnvironment) throws Exception {
-        Map<String, String> environment = GatewayProcess.environment(keap.baseUrl(), prefix);
-        environment.put("QUARKUS_REDIS_HOSTS", redisUri);
-        environment.put("KEAP_GATEWAY_CLIENT_ID", FakeKeapResource.CLIENT_ID);
-        environment.put("KEAP_GATEWAY_CLIENT_SECRET", FakeKeapResource.CLIENT_SECRET);
-        // Custody is under test, not the limiter: its per-request Redis calls exhaust the client's connection
-        // pool under 200 concurrent requests (ConnectionPoolTooBusyException answered as 502; reported).
-        environment.put("KEAP_GATEWAY_LIMITS_ENABLED", "false");
-        environment.putAll(extraEnvironment);
+        Map<String, String> environment = environment(extraEnvironment);
         List<CompletableFuture<GatewayProcess>> starting = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             starting.add(CompletableFuture.supplyAsync(() -> {
@@ -87,6 +80,33 @@ final class Replicas implements AutoCloseable {
         for (GatewayProcess gateway : gateways) {
             client.adminJson("GET", gateway.url() + "/admin/connections/default", null, 200);
         }
+    }
+
+    /** Stops every replica, then starts {@code count} new ones with the given extra environment. */
+    void restart(int count, Map<String, String> extraEnvironment) throws Exception {
+        for (GatewayProcess gateway : gateways) {
+            gateway.close();
+        }
+        gateways.clear();
+        start(count, extraEnvironment);
+    }
+
+    private Map<String, String> environment(Map<String, String> extraEnvironment) {
+        Map<String, String> environment = GatewayProcess.environment(keap.baseUrl(), prefix);
+        environment.put("QUARKUS_REDIS_HOSTS", redisUri);
+        environment.put("KEAP_GATEWAY_CLIENT_ID", FakeKeapResource.CLIENT_ID);
+        environment.put("KEAP_GATEWAY_CLIENT_SECRET", FakeKeapResource.CLIENT_SECRET);
+        // Custody is under test, not the limiter: its per-request Redis calls exhaust the client's connection
+        // pool under 200 concurrent requests (ConnectionPoolTooBusyException answered as 502; reported).
+        environment.put("KEAP_GATEWAY_LIMITS_ENABLED", "false");
+        environment.putAll(extraEnvironment);
+        return environment;
+    }
+
+    /** Replaces replica {@code index} by a new one with the given extra environment: one step of a rolling restart. */
+    void roll(int index, Map<String, String> extraEnvironment) throws Exception {
+        gateways.get(index).close();
+        gateways.set(index, GatewayProcess.start(environment(extraEnvironment)));
     }
 
     /** Adopts a fresh grant of the fake as connection {@code default}, through replica 0. */
