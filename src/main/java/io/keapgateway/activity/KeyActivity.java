@@ -4,6 +4,7 @@ import io.keapgateway.config.GatewayConfig;
 import io.keapgateway.store.Documents;
 import io.keapgateway.store.Store;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
@@ -33,6 +34,7 @@ import org.jboss.logging.Logger;
  * 1 s) the noted requests are written to the store, one capped list and one map of hourly counts per key. A
  * replica that crashes loses what it noted since its last write; one that shuts down writes it first.
  */
+@Startup // a kept count out of range stops the start, not the first request
 @Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
 public class KeyActivity {
 

@@ -60,6 +60,9 @@ public class ConnectionProbe {
 
     /** Sends the probe; fails with the gateway's own refusal (circuit open, limits, not connected). */
     public Uni<Result> probe(Connection connection) {
+        if (connection.mode() == Mode.api_key && connection.apiKey() == null) {
+            return Uni.createFrom().failure(Credentials.notConnected(connection.name()));
+        }
         Admission admission = guards.admit(PROBE_KEY, null, connection.name());
         LimitRequest limits = new LimitRequest(PROBE_KEY, connection.name(), connection.mode() == Mode.api_key,
                 null, null, null, false);

@@ -678,7 +678,7 @@
     const editing = $('key-editing').value;
     if (editing) {
       const changed = await api('PATCH', '/admin/keys/' + enc(editing), keyBody(true));
-      say('The key ' + changed.name + ' was changed; the gateway applies it to its next request.');
+      say('The key ' + changed.name + ' was changed; every gateway replica applies it within a second.');
     } else {
       showNewKey(await api('POST', '/admin/keys', keyBody(false)));
     }
