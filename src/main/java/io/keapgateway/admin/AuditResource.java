@@ -32,6 +32,8 @@ public class AuditResource {
         if (limit < 1 || limit > AuditLog.KEPT) {
             throw new GatewayException(ErrorCode.VALIDATION_FAILED, "'limit' must be from 1 to " + AuditLog.KEPT + ".");
         }
+        key = key == null || key.isBlank() ? null : key; // "?key=" filters nothing, as no key at all
+        connection = connection == null || connection.isBlank() ? null : connection;
         if (key != null && connection != null) {
             throw new GatewayException(ErrorCode.VALIDATION_FAILED, "Filter by 'key' or by 'connection', not both.");
         }
@@ -40,10 +42,6 @@ public class AuditResource {
         }
         boolean ofKey = key != null;
         String target = ofKey ? key : connection;
-        if (target.isBlank()) {
-            throw new GatewayException(ErrorCode.VALIDATION_FAILED, "'" + (ofKey ? "key" : "connection")
-                    + "' names a key id or a connection name.");
-        }
         return audit.recent(AuditLog.KEPT).stream()
                 .filter(entry -> target.equals(entry.target()) && entry.action().startsWith("key.") == ofKey)
                 .limit(limit).toList();
