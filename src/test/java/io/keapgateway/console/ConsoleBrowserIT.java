@@ -417,12 +417,14 @@ class ConsoleBrowserIT {
                 "return [...document.querySelectorAll(arguments[0])].map((node) => node.textContent)", selector);
     }
 
-    private static void screenshot(WebElement panel, String name) throws IOException {
+    private void screenshot(WebElement panel, String name) throws IOException {
         screenshot(panel, name, false);
     }
 
     /** Saves {@code panel} under target/, and for README also into docs/ (the window's size is fixed). */
-    private static void screenshot(WebElement panel, String name, boolean forReadme) throws IOException {
+    private void screenshot(WebElement panel, String name, boolean forReadme) throws IOException {
+        // At the top of the window: a panel reaching past the window's bottom would be cut there.
+        ((ChromeDriver) browser).executeScript("arguments[0].scrollIntoView(true)", panel);
         File shot = panel.getScreenshotAs(OutputType.FILE);
         Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
         if (forReadme) {
