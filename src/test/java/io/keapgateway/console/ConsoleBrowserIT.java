@@ -3,6 +3,7 @@ package io.keapgateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.keapgateway.testsupport.Admin;
 import io.keapgateway.testsupport.FakeKeap;
 import io.keapgateway.testsupport.FakeKeapResource;
 import io.keapgateway.testsupport.GatewayProcess;
@@ -220,10 +221,14 @@ class ConsoleBrowserIT {
         wait.until(driver -> texts("#activity-table td.status").size() == 100 + sent.size());
         wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("activity-more")));
 
-        // Revoked, the key leaves the table until "Show revoked keys" is ticked.
+        // Revoked, the key leaves the table until "Show revoked keys" is ticked. A key made meanwhile (through the
+        // API) that ends in three days is flagged when the table reloads.
+        String endingSoon = Admin.idOf(Admin.at(gateway.url()).createKey(Map.of("name", "ends soon",
+                "expires_at", java.time.Instant.now().plus(Duration.ofDays(3)).toString())));
         click(By.cssSelector("tr[data-key='" + id + "'] button[data-action=revoke]"));
         wait.until(ExpectedConditions.alertIsPresent()).accept();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+        assertThat(text(By.cssSelector("tr[data-key='" + endingSoon + "'] [data-flag]"))).isEqualTo("expires soon");
         click(By.id("show-revoked"));
         assertThat(visible(row).findElement(By.cssSelector("[data-flag=revoked]")).getText()).isEqualTo("revoked");
         click(By.id("show-revoked"));
