@@ -17,7 +17,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class AuditLog {
 
-    static final int KEPT = 1000;
+    /** Entries kept, newest first. */
+    public static final int KEPT = 1000;
     private static final String AUDIT = "audit";
     private static final Logger LOG = Logger.getLogger("io.keapgateway.audit");
 

@@ -414,5 +414,12 @@ public interface GatewayConfig {
         /** Most requests noted between two writes (all keys together); beyond it the oldest are dropped. */
         @WithDefault("20000")
         int pendingLimit();
+
+        /**
+         * Requests kept per key (the console pages through them), from 100 to 10000. Each takes about 150
+         * bytes in the store: 1000 keys at the default keep about 150 MB at most in Redis.
+         */
+        @WithDefault("1000")
+        int kept();
     }
 }

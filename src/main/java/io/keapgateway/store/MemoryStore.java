@@ -23,6 +23,8 @@ final class MemoryStore implements Store {
     private final Map<String, Versioned> versioned = new HashMap<>();
     private final Map<String, Long> counters = new HashMap<>();
     private final Map<String, LinkedList<String>> lists = new HashMap<>();
+    /** When each map of counts ({@link #addToCounts}) expires. */
+    private final Map<String, Instant> countsExpiry = new HashMap<>();
     /** The version of each catalog document, by map and field (the documents themselves are in maps). */
     private final Map<String, Long> catalogVersions = new HashMap<>();
 
@@ -37,6 +39,7 @@ final class MemoryStore implements Store {
 
     @Override
     public synchronized Map<String, String> mapEntries(String map) {
+        dropExpiredCounts();
         return Map.copyOf(maps.getOrDefault(map, Map.of()));
     }
 
@@ -168,6 +171,29 @@ final class MemoryStore implements Store {
         while (entries.size() > max) {
             entries.removeLast();
         }
+    }
+
+    @Override
+    public synchronized void addToCounts(Map<String, Map<String, Long>> additions, Duration ttl) {
+        dropExpiredCounts();
+        additions.forEach((map, fields) -> {
+            Map<String, String> counts = maps.computeIfAbsent(map, m -> new HashMap<>());
+            fields.forEach((field, amount) -> counts.merge(field, Long.toString(amount),
+                    (old, added) -> Long.toString(Long.parseLong(old) + Long.parseLong(added))));
+            countsExpiry.put(map, clock.instant().plus(ttl));
+        });
+    }
+
+    /** Maps of counts live as long as Redis would keep them: the process holds only the recent ones. */
+    private void dropExpiredCounts() {
+        Instant now = clock.instant();
+        countsExpiry.entrySet().removeIf(entry -> {
+            boolean expired = !entry.getValue().isAfter(now);
+            if (expired) {
+                maps.remove(entry.getKey());
+            }
+            return expired;
+        });
     }
 
     @Override

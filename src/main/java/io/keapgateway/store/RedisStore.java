@@ -89,6 +89,12 @@ final class RedisStore implements Store {
             redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
             return 1""");
 
+    // ARGV: the ttl in milliseconds, then field and amount pairs.
+    private static final LuaScript ADD_TO_COUNTS = new LuaScript("""
+            for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            return 1""");
+
     private final ReactiveRedisDataSource redis;
     private final String prefix;
 
@@ -256,6 +262,26 @@ final class RedisStore implements Store {
     @Override
     public void pushCapped(String list, String value, int max) {
         await(PUSH_CAPPED.run(redis, List.of(key(list)), List.of(value, Integer.toString(max))));
+    }
+
+    @Override
+    public void addToCounts(Map<String, Map<String, Long>> additions, Duration ttl) {
+        // One script per map (each its own key, possibly on its own Cluster slot), all sent at once.
+        List<Uni<Response>> adds = new ArrayList<>();
+        additions.forEach((map, fields) -> {
+            if (!fields.isEmpty()) {
+                List<String> args = new ArrayList<>(fields.size() * 2 + 1);
+                args.add(Long.toString(ttl.toMillis()));
+                fields.forEach((field, amount) -> {
+                    args.add(field);
+                    args.add(Long.toString(amount));
+                });
+                adds.add(ADD_TO_COUNTS.run(redis, List.of(key(map)), args));
+            }
+        });
+        if (!adds.isEmpty()) {
+            await(Uni.join().all(adds).andCollectFailures().replaceWithVoid());
+        }
     }
 
     @Override

@@ -98,6 +98,12 @@ public interface Store {
      */
     void pushCappedAll(Map<String, List<String>> lists, int max);
 
+    /**
+     * Adds to counter fields of several maps at once ({@code map -> field -> amount}); each map expires
+     * {@code ttl} after its last addition. Read the counters with {@link #mapEntries} (values are decimal).
+     */
+    void addToCounts(Map<String, Map<String, Long>> additions, Duration ttl);
+
     /** The first {@code count} entries of a list, newest first. */
     List<String> first(String list, int count);
 

@@ -10,6 +10,10 @@
   const enc = encodeURIComponent;
   let keys = [];
   let connections = [];
+  /** Preset name -> the rules it stands for (GET /admin/scope-presets). */
+  let presets = {};
+  /** The next page of the activity shown (the Link header's address), or null on its last page. */
+  let activityNext = null;
   /** GET /admin/info: every address shown for others (the contractor, Keap) is built from its public_url. */
   let info = null;
 
@@ -38,6 +42,11 @@
   class SignedOut extends Error {}
 
   async function api(method, path, body) {
+    return (await apiResponse(method, path, body)).data;
+  }
+
+  /** The answer's data and its headers (a page's Link to the next one). */
+  async function apiResponse(method, path, body) {
     const headers = { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN) };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, {
@@ -53,7 +62,7 @@
     if (!response.ok) {
       throw new Error((data && data.detail) || 'The gateway answered ' + response.status + '.');
     }
-    return data;
+    return { data, headers: response.headers };
   }
 
   /** Runs an action from a button or form: the control is disabled meanwhile, failures are shown. */
@@ -101,10 +110,15 @@
     sessionStorage.removeItem(TOKEN);
     keys = [];
     connections = [];
+    presets = {};
+    activityNext = null;
     info = null;
-    ['connections', 'preset-general', 'preset-families'].forEach((id) => $(id).replaceChildren());
+    ['connections', 'preset-general', 'preset-families', 'activity-chart-bars'].forEach((id) => $(id).replaceChildren());
     document.querySelectorAll('tbody, .key-choices, .oauth-connections, #key-connection')
       .forEach((node) => node.replaceChildren());
+    $('audit-filter').replaceChildren(el('option', { value: '', text: 'every event' }));
+    $('activity-chart').hidden = true;
+    $('activity-more').hidden = true;
     hideNewKey();
     show(false);
     say(text, isError);
@@ -125,6 +139,13 @@
   }
 
   // ---- connections -------------------------------------------------------------------------------------
+
+  /** The circuit breaker toward Keap on the replica that answered, in the owner's words. */
+  const CIRCUIT_WORDS = {
+    closed: 'Flowing normally',
+    open: 'Paused: Keap kept failing, the gateway waits before trying again',
+    half_open: 'Trying again after Keap failed',
+  };
 
   const STATUS_WORDS = { connected: 'Connected', disconnected: 'Not connected', needs_reauth: 'Needs approval again' };
 
@@ -188,6 +209,7 @@
       rows.push(['Access token valid until', when(c.access_token_expires_at) || '—'],
         ['Last refresh', when(c.last_refresh_at) || '—']);
     }
+    rows.push(['Calls to Keap', CIRCUIT_WORDS[c.circuit] || c.circuit || '—']);
     const card = el('article', { class: 'card', 'data-connection': c.name, 'aria-label': 'Connection ' + c.name },
       el('h3', {}, c.name + ' ', el('span', { class: 'badge ' + c.status, 'data-status': c.status,
         text: STATUS_WORDS[c.status] || c.status })),
@@ -212,7 +234,8 @@
     } else {
       buttons.append(el('button', { type: 'button', class: 'secondary', 'data-action': 'change-key', text: 'Replace the key' }));
     }
-    card.append(buttons);
+    buttons.append(el('button', { type: 'button', class: 'secondary', 'data-action': 'test', text: 'Test the connection' }));
+    card.append(buttons, el('p', { class: 'test-result', role: 'status', 'aria-live': 'polite' }));
     return card;
   }
 
@@ -227,6 +250,7 @@
     const options = (only) => connections.filter(only).map((c) => el('option', { value: c.name, text: c.name }));
     document.querySelectorAll('.oauth-connections').forEach((select) => select.replaceChildren(...options((c) => c.mode === 'oauth')));
     $('key-connection').replaceChildren(...options(() => true));
+    auditChoices();
   }
 
   /**
@@ -256,6 +280,9 @@
         say('The connection ' + name + ' was disconnected.');
         await loadConnections();
         break;
+      case 'test':
+        await testConnection(button.closest('[data-connection]'), name);
+        break;
       case 'change-key':
         $('setup-name').value = name;
         document.querySelector('input[name=kind][value=api_key]').checked = true;
@@ -264,6 +291,25 @@
         $('setup-key').focus();
         break;
       default:
+    }
+  }
+
+  /** One cheap Keap call through the gateway; the card tells what Keap said, or why the gateway did not call. */
+  async function testConnection(card, name) {
+    const result = card.querySelector('.test-result');
+    result.className = 'test-result';
+    result.textContent = 'Calling Keap…';
+    try {
+      const answer = await api('POST', '/admin/connections/' + enc(name) + '/test');
+      result.classList.add(answer.ok ? 'ok' : 'problem');
+      result.textContent = (answer.ok ? 'Keap answered: it works. ' : 'Keap refused the call: ')
+        + answer.method + ' ' + answer.path + ' answered ' + answer.keap_status + ' in ' + answer.latency_ms + ' ms'
+        + (answer.tenant ? ' (account ' + answer.tenant + ')' : '') + '.'
+        + (answer.keap_said ? ' Keap said: ' + answer.keap_said : '');
+    } catch (error) {
+      result.classList.add('problem');
+      result.textContent = 'The gateway did not call Keap: ' + error.message;
+      if (error instanceof SignedOut) throw error;
     }
   }
 
@@ -276,7 +322,7 @@
   // ---- keys --------------------------------------------------------------------------------------------
 
   async function loadPresets() {
-    const presets = await api('GET', '/admin/scope-presets');
+    presets = await api('GET', '/admin/scope-presets');
     const names = Object.keys(presets);
     const families = names.filter((n) => n.endsWith(':read') && names.includes(n.replace(/:read$/, ':write')))
       .map((n) => n.replace(/:read$/, ''));
@@ -292,6 +338,23 @@
           el('option', { value: family + ':read', text: 'read' }),
           el('option', { value: family + ':write', text: 'read + write' })));
     }));
+    showExpansion();
+  }
+
+  /** The presets and rules the form has chosen, in the form's order. */
+  function chosenScopes() {
+    const form = $('key-form');
+    return [...form.querySelectorAll('input[name=preset]:checked')].map((box) => box.value)
+      .concat([...form.querySelectorAll('select[name=family]')].map((select) => select.value).filter(Boolean))
+      .concat(lines($('key-rules').value));
+  }
+
+  /** What the chosen presets stand for, rule by rule, so the owner sees what "contacts: read" really allows. */
+  function showExpansion() {
+    const chosen = chosenScopes();
+    const rules = chosen.flatMap((scope) => presets[scope] || [scope]);
+    $('key-expansion').textContent = chosen.length === 0 ? 'everything (no choice means full access)'
+      : [...new Set(rules)].join(', ');
   }
 
   function limitsText(key) {
@@ -299,19 +362,41 @@
     parts.push(key.rate ? key.rate.per_second + '/s (burst ' + key.rate.burst + ')' : 'default rate');
     if (key.daily_quota) parts.push(key.daily_quota + '/day');
     if (key.priority === 'high') parts.push('high priority');
+    if (key.max_concurrent) parts.push(key.max_concurrent + ' at once');
     if (key.allowed_ips && key.allowed_ips.length) parts.push('from ' + key.allowed_ips.join(', '));
     return parts.join('; ');
   }
 
-  function keyRow(key) {
+  const DAY = 24 * 3600 * 1000;
+
+  /** Warnings worth the owner's attention: a key about to stop working, or one nobody uses any more. */
+  function keyFlags(key, now) {
+    if (key.revoked_at) return [el('span', { class: 'badge revoked', 'data-flag': 'revoked', text: 'revoked' })];
+    const flags = [];
+    const expires = key.expires_at ? Date.parse(key.expires_at) : null;
+    if (expires !== null && expires <= now) {
+      flags.push(el('span', { class: 'badge expired', 'data-flag': 'expired', text: 'expired' }));
+    } else if (expires !== null && expires - now < 7 * DAY) {
+      flags.push(el('span', { class: 'badge soon', 'data-flag': 'expires-soon', text: 'expires soon' }));
+    }
+    const lastSeen = Date.parse(key.last_used_at || key.created_at);
+    if (now - lastSeen >= 30 * DAY) {
+      flags.push(el('span', { class: 'badge unused', 'data-flag': 'unused',
+        text: key.last_used_at ? 'unused for 30 days' : 'never used in 30 days' }));
+    }
+    return flags.flatMap((flag) => [' ', flag]);
+  }
+
+  function keyRow(key, now) {
     const revoked = Boolean(key.revoked_at);
     const actions = el('td', {}, el('button', { type: 'button', class: 'secondary', 'data-action': 'activity', text: 'Activity' }));
     if (!revoked) {
-      actions.append(el('button', { type: 'button', class: 'secondary', 'data-action': 'rotate', text: 'Rotate' }),
+      actions.append(el('button', { type: 'button', class: 'secondary', 'data-action': 'edit', text: 'Edit' }),
+        el('button', { type: 'button', class: 'secondary', 'data-action': 'rotate', text: 'Rotate' }),
         el('button', { type: 'button', class: 'danger', 'data-action': 'revoke', text: 'Revoke' }));
     }
-    return el('tr', { 'data-key': key.id },
-      el('td', {}, key.name, revoked ? [' ', el('span', { class: 'badge revoked', text: 'revoked' })] : []),
+    return el('tr', { 'data-key': key.id, 'data-revoked': revoked ? 'true' : null },
+      el('td', {}, key.name, keyFlags(key, now)),
       el('td', { text: key.connection }),
       el('td', { class: 'scopes', text: key.scopes.join(', ') }),
       el('td', { text: limitsText(key) }),
@@ -323,33 +408,95 @@
 
   async function loadKeys() {
     keys = await api('GET', '/admin/keys');
-    $('key-table').tBodies[0].replaceChildren(...keys.map(keyRow));
-    if (keys.length === 0) {
-      $('key-table').tBodies[0].append(el('tr', {}, el('td', { colspan: 8, text: 'No keys yet.' })));
-    }
+    showKeys();
     document.querySelectorAll('.key-choices').forEach((select) => {
       const chosen = select.value;
       select.replaceChildren(...keys.map((k) => el('option', { value: k.id, text: k.name + (k.revoked_at ? ' (revoked)' : '') })));
       if (keys.some((k) => k.id === chosen)) select.value = chosen;
     });
+    auditChoices();
   }
 
-  function keyBody(form) {
-    const scopes = [...form.querySelectorAll('input[name=preset]:checked')].map((box) => box.value)
-      .concat([...form.querySelectorAll('select[name=family]')].map((select) => select.value).filter(Boolean))
-      .concat(lines($('key-rules').value));
+  /** Revoked keys stay out of the way unless asked for: they can no longer do anything. */
+  function showKeys() {
+    const now = Date.now();
+    const showRevoked = $('show-revoked').checked;
+    const shown = keys.filter((k) => showRevoked || !k.revoked_at);
+    $('key-table').tBodies[0].replaceChildren(...shown.map((k) => keyRow(k, now)));
+    if (shown.length === 0) {
+      const hidden = keys.length - shown.length;
+      $('key-table').tBodies[0].append(el('tr', {}, el('td', { colspan: 8,
+        text: hidden ? 'No active keys (' + hidden + ' revoked, hidden).' : 'No keys yet.' })));
+    }
+  }
+
+  /**
+   * The form as a key's fields. A new key leaves out what is empty (the gateway's defaults); a change sends
+   * every field, null clearing it (a JSON merge patch), and "nothing chosen" as full access, as at creation.
+   */
+  function keyBody(editing) {
+    const scopes = chosenScopes();
+    const number = (id) => ($(id).value ? Number($(id).value) : null);
     const body = { name: $('key-name').value.trim(), connection: $('key-connection').value || undefined,
-      priority: $('key-priority').value };
-    if (scopes.length) body.scopes = scopes;
+      priority: $('key-priority').value, scopes: scopes.length ? scopes : (editing ? ['full'] : null),
+      rate: null, daily_quota: number('key-daily'), max_concurrent: number('key-concurrent'),
+      expires_at: $('key-expires').value ? new Date($('key-expires').value).toISOString() : null,
+      allowed_ips: lines($('key-ips').value) };
     if ($('key-rate').value) {
       body.rate = { per_second: Number($('key-rate').value) };
       if ($('key-burst').value) body.rate.burst = Number($('key-burst').value);
     }
-    if ($('key-daily').value) body.daily_quota = Number($('key-daily').value);
-    if ($('key-expires').value) body.expires_at = new Date($('key-expires').value).toISOString();
-    const ips = lines($('key-ips').value);
-    if (ips.length) body.allowed_ips = ips;
+    if (!body.allowed_ips.length) body.allowed_ips = null;
+    if (!editing) Object.keys(body).forEach((name) => { if (body[name] === null) delete body[name]; });
     return body;
+  }
+
+  /** datetime-local wants the local time without zone: 2026-12-07T21:30. */
+  function localInput(iso) {
+    if (!iso) return '';
+    const date = new Date(iso);
+    return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  }
+
+  /** Opens the key form on an existing key: its fields filled in, the presets it has chosen. */
+  function editKey(key) {
+    resetKeyForm();
+    const form = $('key-form');
+    $('key-editing').value = key.id;
+    $('key-name').value = key.name;
+    $('key-connection').value = key.connection;
+    const rules = [];
+    key.scopes.forEach((scope) => {
+      const box = form.querySelector('input[name=preset][value="' + CSS.escape(scope) + '"]');
+      const family = scope.replace(/:(read|write)$/, '');
+      const select = form.querySelector('select[data-family="' + CSS.escape(family) + '"]');
+      if (box) box.checked = true;
+      else if (select && presets[scope] && select.value !== family + ':write') select.value = scope;
+      else rules.push(scope);
+    });
+    $('key-rules').value = rules.join('\n');
+    $('key-rate').value = key.rate ? key.rate.per_second : '';
+    $('key-burst').value = key.rate ? key.rate.burst : '';
+    $('key-daily').value = key.daily_quota || '';
+    $('key-concurrent').value = key.max_concurrent || '';
+    $('key-priority').value = key.priority || 'normal';
+    $('key-expires').value = localInput(key.expires_at);
+    $('key-ips').value = (key.allowed_ips || []).join('\n');
+    $('key-form-title').textContent = 'Edit the key ' + key.name;
+    $('key-submit').textContent = 'Save changes';
+    $('key-cancel').hidden = false;
+    showExpansion();
+    $('create-key').open = true;
+    $('key-name').focus();
+  }
+
+  function resetKeyForm() {
+    $('key-form').reset();
+    $('key-editing').value = '';
+    $('key-form-title').textContent = 'Create a key';
+    $('key-submit').textContent = 'Create key';
+    $('key-cancel').hidden = true;
+    showExpansion();
   }
 
   function showNewKey(issued) {
@@ -375,6 +522,9 @@
     const id = button.closest('[data-key]').dataset.key;
     const key = keys.find((k) => k.id === id);
     switch (button.dataset.action) {
+      case 'edit':
+        editKey(key);
+        break;
       case 'activity':
         $('activity-key').value = id;
         await loadActivity(id);
@@ -402,20 +552,76 @@
 
   // ---- activity and audit ------------------------------------------------------------------------------
 
-  async function loadActivity(id) {
-    const requests = await api('GET', '/admin/keys/' + enc(id) + '/activity');
+  /** A key's requests of the chosen kind, newest first, 100 at a time; "older" appends the next page. */
+  async function loadActivity(id, older) {
+    const status = $('activity-status').value;
+    const path = older ? activityNext
+      : '/admin/keys/' + enc(id) + '/activity?limit=100' + (status ? '&status=' + enc(status) : '');
+    const [page, hours] = await Promise.all([apiResponse('GET', path),
+      older ? null : api('GET', '/admin/keys/' + enc(id) + '/activity/today')]);
+    const link = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('Link') || '');
+    activityNext = link ? link[1] : null;
+    $('activity-more').hidden = !activityNext;
     const body = $('activity-table').tBodies[0];
-    body.replaceChildren(...requests.map((r) => el('tr', {},
+    const rows = page.data.map((r) => el('tr', {},
       el('td', { text: when(r.at) }), el('td', { text: r.method }), el('td', { class: 'scopes', text: r.path }),
       el('td', { class: 'status', text: String(r.status) }),
-      el('td', { text: r.keap_latency_ms != null ? r.keap_latency_ms + ' ms' : 'answered by the gateway' }))));
-    if (requests.length === 0) {
-      body.append(el('tr', {}, el('td', { colspan: 5, text: 'No requests yet.' })));
+      el('td', { text: r.keap_latency_ms != null ? r.keap_latency_ms + ' ms' : 'answered by the gateway' })));
+    if (older) {
+      body.append(...rows);
+    } else {
+      body.replaceChildren(...rows);
+      if (rows.length === 0) {
+        body.append(el('tr', {}, el('td', { colspan: 5, text: status ? 'No such requests.' : 'No requests yet.' })));
+      }
+      chart(hours);
     }
   }
 
+  const SVG = 'http://www.w3.org/2000/svg';
+
+  function svg(tag, attributes, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    Object.entries(attributes).forEach(([name, value]) => node.setAttribute(name, value));
+    children.forEach((child) => node.append(child));
+    return node;
+  }
+
+  /** Today's requests per hour as bars, the refused part of each in the warning colour; a table for screen readers. */
+  function chart(hours) {
+    const most = Math.max(1, ...hours.map((h) => h.requests));
+    const width = 24 * 14;
+    const height = 60;
+    const bars = hours.flatMap((h, i) => {
+      const hour = new Date(h.hour).getUTCHours();
+      const all = (h.requests / most) * height;
+      const refused = (h.denied / most) * height;
+      const label = String(hour).padStart(2, '0') + ':00 UTC: ' + h.requests + ' requests, ' + h.denied + ' refused';
+      return [svg('rect', { class: 'requests', x: i * 14 + 1, y: height - all, width: 12, height: all }, svg('title', {}, label)),
+        svg('rect', { class: 'denied', x: i * 14 + 1, y: height - refused, width: 12, height: refused }, svg('title', {}, label))];
+    });
+    const total = hours.reduce((sum, h) => sum + h.requests, 0);
+    const refused = hours.reduce((sum, h) => sum + h.denied, 0);
+    $('activity-chart-bars').replaceChildren(
+      svg('svg', { viewBox: '0 0 ' + width + ' ' + (height + 1), role: 'img', 'aria-labelledby': 'activity-chart-caption' },
+        svg('line', { x1: 0, y1: height + 0.5, x2: width, y2: height + 0.5 }), ...bars),
+      el('p', { class: 'hint', id: 'activity-chart-total', text: 'Today: ' + total + ' requests, ' + refused + ' refused by the gateway.' }));
+    $('activity-chart').hidden = false;
+  }
+
+  /** The audit filter offers every key and connection; its choice survives a reload of the lists. */
+  function auditChoices() {
+    const select = $('audit-filter');
+    const chosen = select.value;
+    select.replaceChildren(el('option', { value: '', text: 'every event' }),
+      ...connections.map((c) => el('option', { value: 'connection=' + enc(c.name), text: 'connection ' + c.name })),
+      ...keys.map((k) => el('option', { value: 'key=' + enc(k.id), text: 'key ' + k.name + (k.revoked_at ? ' (revoked)' : '') })));
+    if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
+  }
+
   async function loadAudit() {
-    const entries = await api('GET', '/admin/audit?limit=100');
+    const filter = $('audit-filter').value;
+    const entries = await api('GET', '/admin/audit?limit=100' + (filter ? '&' + filter : ''));
     $('audit-table').tBodies[0].replaceChildren(...entries.map((e) => el('tr', {},
       el('td', { text: when(e.at) }), el('td', { text: e.actor || '' }), el('td', { text: e.action }),
       el('td', { text: e.target || '' }), el('td', { text: e.detail || '' }))));
@@ -468,12 +674,25 @@
     const button = event.target.closest('button[data-action]');
     if (button) act(button, () => keyAction(button));
   });
-  onSubmit('key-form', async (form) => {
-    showNewKey(await api('POST', '/admin/keys', keyBody(form)));
-    form.reset();
+  onSubmit('key-form', async () => {
+    const editing = $('key-editing').value;
+    if (editing) {
+      const changed = await api('PATCH', '/admin/keys/' + enc(editing), keyBody(true));
+      say('The key ' + changed.name + ' was changed; every gateway replica applies it within a second.');
+    } else {
+      showNewKey(await api('POST', '/admin/keys', keyBody(false)));
+    }
+    resetKeyForm();
     $('create-key').open = false;
     await Promise.all([loadKeys(), loadAudit()]);
   });
+  $('key-cancel').addEventListener('click', () => {
+    resetKeyForm();
+    $('create-key').open = false;
+  });
+  $('key-form').addEventListener('change', showExpansion);
+  $('key-rules').addEventListener('input', showExpansion);
+  $('show-revoked').addEventListener('change', showKeys);
   $('new-key-done').addEventListener('click', hideNewKey);
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-copy]');
@@ -485,7 +704,8 @@
     $('check-result').textContent = answer.allowed ? 'Allowed.' : 'Refused: ' + answer.reason + ' (' + answer.code + ')';
   });
   onSubmit('activity-form', () => loadActivity($('activity-key').value));
-  $('audit-refresh').addEventListener('click', (event) => act(event.target, loadAudit));
+  $('activity-more').addEventListener('click', (event) => act(event.target, () => loadActivity($('activity-key').value, true)));
+  onSubmit('audit-form', loadAudit);
 
   if (sessionStorage.getItem(TOKEN)) {
     show(true);

@@ -64,4 +64,14 @@ class ActivityBatchingIT {
             assertThat(redis.call("LLEN", list + id + "}")).as("written at shutdown").isEqualTo(4L);
         }
     }
+
+    @Test
+    void refusesToStartWithAKeptCountOutOfRange() throws Exception {
+        Map<String, String> env = GatewayProcess.environment(keap.baseUrl(), prefix);
+        env.put("KEAP_GATEWAY_ACTIVITY_KEPT", "50");
+        try (GatewayProcess gateway = GatewayProcess.launch(env)) {
+            assertThat(gateway.awaitExit(java.time.Duration.ofSeconds(60))).isNotIn(0, -1);
+            assertThat(gateway.logs()).contains("keap-gateway.activity.kept must be from 100 to 10000; it is 50.");
+        }
+    }
 }

@@ -57,17 +57,53 @@ class KeyActivityTest {
     }
 
     @Test
-    void keepsTheLastHundredRequests() {
+    void pagesPastTheFirstHundredFiltersByStatusClassAndCountsTheHours() {
         String key = admin.createKey(Map.of("name", "busy", "scopes", List.of("contacts:read")));
+        given().header("Authorization", "Bearer " + key).get("/crm/rest/v1/contacts").then().statusCode(200);
         for (int i = 0; i < 105; i++) {
             given().header("Authorization", "Bearer " + key).post("/crm/rest/v2/tags/" + i).then().statusCode(403);
         }
         String id = Admin.idOf(key);
-        JsonPath activity = await().atMost(WRITTEN).pollInterval(Duration.ofMillis(200)).until(
-                () -> admin.request().get("/admin/keys/" + id + "/activity").then().extract().jsonPath(),
-                written -> "/crm/rest/v2/tags/104".equals(written.getString("[0].path")));
-        assertThat(activity.getList("$")).hasSize(100);
-        assertThat(activity.getString("[99].path")).isEqualTo("/crm/rest/v2/tags/5");
+        await().atMost(WRITTEN).pollInterval(Duration.ofMillis(200)).until(() -> admin.request()
+                .get("/admin/keys/" + id + "/activity?limit=500").then().extract().jsonPath().getList("$").size() == 106);
+
+        var first = admin.request().get("/admin/keys/" + id + "/activity").then().statusCode(200).extract();
+        assertThat(first.jsonPath().getList("$")).hasSize(100);
+        assertThat(first.jsonPath().getString("[0].path")).isEqualTo("/crm/rest/v2/tags/104");
+        String link = first.header("Link");
+        assertThat(link).startsWith("</admin/keys/" + id + "/activity?").endsWith(">; rel=\"next\"");
+        String next = link.substring(1, link.indexOf('>'));
+        var second = admin.request().get(next).then().statusCode(200).extract();
+        assertThat(second.jsonPath().getList("path")).containsExactly("/crm/rest/v2/tags/4", "/crm/rest/v2/tags/3",
+                "/crm/rest/v2/tags/2", "/crm/rest/v2/tags/1", "/crm/rest/v2/tags/0", "/crm/rest/v1/contacts");
+        assertThat(second.header("Link")).as("the last page").isNull();
+
+        admin.request().get("/admin/keys/" + id + "/activity?status=2xx").then().statusCode(200)
+                .body("size()", equalTo(1)).body("[0].path", equalTo("/crm/rest/v1/contacts"));
+        admin.request().get("/admin/keys/" + id + "/activity?status=denied&limit=500").then().statusCode(200)
+                .body("size()", equalTo(105));
+        admin.request().get("/admin/keys/" + id + "/activity?status=2xx,5xx").then().statusCode(200)
+                .body("size()", equalTo(1));
+
+        JsonPath hours = admin.request().get("/admin/keys/" + id + "/activity/today").then().statusCode(200)
+                .extract().jsonPath();
+        int now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).getHour();
+        assertThat(hours.getList("hour")).hasSizeGreaterThanOrEqualTo(now + 1);
+        assertThat(hours.getList("requests", Long.class).stream().mapToLong(Long::longValue).sum()).isEqualTo(106);
+        assertThat(hours.getList("denied", Long.class).stream().mapToLong(Long::longValue).sum()).isEqualTo(105);
+        assertThat(hours.getString("[0].hour")).endsWith("T00:00:00Z");
+    }
+
+    @Test
+    void refusesAMalformedQueryWithAProblem() {
+        String id = Admin.idOf(admin.createKey(Map.of("name", "asked")));
+        for (String query : List.of("status=6xx", "status=2xx,oops", "limit=0", "limit=501", "limit=ten",
+                "before=yesterday", "before=1.5~1")) {
+            admin.request().get("/admin/keys/" + id + "/activity?" + query).then().statusCode(422)
+                    .contentType("application/problem+json").body("code", equalTo("validation_failed"));
+        }
+        admin.request().get("/admin/keys/AAAAAAAAAAAA/activity/today").then().statusCode(404)
+                .body("code", equalTo("not_found"));
     }
 
     @Test

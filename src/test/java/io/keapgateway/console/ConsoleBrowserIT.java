@@ -3,6 +3,7 @@ package io.keapgateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.keapgateway.testsupport.Admin;
 import io.keapgateway.testsupport.FakeKeap;
 import io.keapgateway.testsupport.FakeKeapResource;
 import io.keapgateway.testsupport.GatewayProcess;
@@ -50,6 +51,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ConsoleBrowserIT {
 
     private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+    /** README's screenshots: taken here so that they show the console as it is. */
+    private static final Path README_SCREENSHOTS = Path.of("docs");
     /** Slow machine margin for anything the page does after a click (it waits on the gateway). */
     private static final Duration PAGE = Duration.ofSeconds(30);
 
@@ -101,33 +104,155 @@ class ConsoleBrowserIT {
     }
 
     /**
-     * The console opened at another address than the public URL (an admin host, a port-forward): every address
-     * it shows for others is the public one, never the page's own origin.
+     * The whole life of a key, with the console opened at another address ({@code 127.0.0.1}, as through a
+     * port-forward or an admin host) than the public URL ({@code http://localhost:<port>}; Keap, and so the fake,
+     * takes a plain-http redirect URI only on a loopback name): every address shown for others is the public one; the key is edited in the form and the proxy enforces the new
+     * scope; its activity is filtered and paged; the connection is tested; revoked keys hide until asked for;
+     * the audit trail is filtered by key and connection. Saves README's screenshots into {@code docs/}.
      */
     @Test
-    void showsThePublicAddressWhereverTheConsoleIsOpened() throws Exception {
-        startGateway("127.0.0.1");
-        String publicUrl = gateway.url().replace("localhost", "127.0.0.1");
-        browser.get(gateway.url() + "/console");
-        type(By.id("admin-token"), GatewayProcess.ADMIN_TOKEN);
-        click(By.cssSelector("#sign-in-form button[type=submit]"));
-        visible(By.id("app"));
+    void runsAKeysWholeLifeFromAnotherAddressThanThePublicOne() throws Exception {
+        startGateway("localhost");
+        String publicUrl = gateway.url();
+        String consoleUrl = publicUrl.replace("localhost", "127.0.0.1");
+        signIn(consoleUrl);
         expand("setup");
         type(By.id("setup-client-id"), FakeKeapResource.CLIENT_ID);
         type(By.id("setup-client-secret"), FakeKeapResource.CLIENT_SECRET);
         click(By.cssSelector("#setup-form button[type=submit]"));
         assertThat(visible(By.id("redirect-default")).getDomProperty("value")).isEqualTo(publicUrl + "/oauth/callback");
 
+        // Keap sends the browser back to the public address; the result page reloads as "Connected".
+        click(By.cssSelector("[data-connection=default] button[data-action=connect]"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Connected"));
+        assertThat(browser.getCurrentUrl()).startsWith(publicUrl + "/oauth/result/");
+        browser.navigate().refresh();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Connected"));
+        assertThat(text(By.tagName("body"))).contains(keap.tenant()).doesNotContain("did not start");
+
+        // Back at the other address: this tab is still signed in there. The card tests the connection.
+        browser.get(consoleUrl + "/console");
+        visible(By.id("app"));
+        wait.until(ExpectedConditions.attributeToBe(
+                By.cssSelector("[data-connection=default] .badge"), "data-status", "connected"));
+        assertThat(text(By.cssSelector("[data-connection=default] dl"))).contains("Calls to Keap", "Flowing normally");
+        click(By.cssSelector("[data-connection=default] button[data-action=test]"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("[data-connection=default] .test-result"), "answered 200"));
+        assertThat(text(By.cssSelector("[data-connection=default] .test-result")))
+                .contains("it works", "/crm/rest/v1/oauth/connect/userinfo", keap.tenant());
+
+        // A key that may read contacts: the form shows what the preset stands for.
         expand("create-key");
         type(By.id("key-name"), "contractor");
-        click(By.cssSelector("#key-form button[type=submit]"));
+        new Select(visible(By.id("preset-contacts"))).selectByValue("contacts:read");
+        type(By.id("key-concurrent"), "4");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("key-expansion"), "GET /crm/rest/v1/contacts"));
+        screenshot(visible(By.id("create-key")), "console-key-form", true);
+        click(By.id("key-submit"));
         String key = visible(By.id("new-key-value")).getDomProperty("value");
+        String id = key.split("_")[1];
         String message = browser.findElement(By.id("new-key-snippet")).getDomProperty("value");
         assertThat(message).contains("Base URL:  " + publicUrl + "/crm/rest/v2/", publicUrl + "/crm/rest/v1/",
                 "curl -H \"Authorization: Bearer " + key + "\" " + publicUrl + "/crm/rest/v1/contacts")
-                .doesNotContain("localhost");
+                .doesNotContain("127.0.0.1");
+        screenshot(visible(By.id("new-key")), "console-contractor-message", true);
+        click(By.id("new-key-done"));
+        By row = By.cssSelector("tr[data-key='" + id + "']");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "contacts:read"));
+        assertThat(text(row)).contains("4 at once");
+
+        // Allowed now; edited in the form to tags only, the same call is refused by the proxy.
+        List<String> sent = new ArrayList<>(); // the statuses the proxy answered, oldest first
+        assertThat(proxyGet(key, "/crm/rest/v1/contacts?limit=1", sent).statusCode()).isEqualTo(200);
+        click(By.cssSelector("tr[data-key='" + id + "'] button[data-action=edit]"));
+        assertThat(text(By.id("key-form-title"))).isEqualTo("Edit the key contractor");
+        assertThat(new Select(visible(By.id("preset-contacts"))).getFirstSelectedOption().getDomProperty("value"))
+                .isEqualTo("contacts:read");
+        assertThat(visible(By.id("key-concurrent")).getDomProperty("value")).isEqualTo("4");
+        new Select(visible(By.id("preset-contacts"))).selectByValue("");
+        new Select(visible(By.id("preset-tags"))).selectByValue("tags:read");
+        type(By.id("key-name"), "contractor (tags)");
+        click(By.id("key-submit"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "tags:read"));
+        assertThat(text(row)).contains("contractor (tags)").doesNotContain("contacts:read");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            HttpResponse<String> refused = proxyGet(key, "/crm/rest/v1/contacts?limit=1", sent);
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.body()).contains("scope_denied");
+        });
+        assertThat(proxyGet(key, "/crm/rest/v1/tags", sent).statusCode()).isEqualTo(200);
+        List<String> newestFirst = new ArrayList<>(sent);
+        java.util.Collections.reverse(newestFirst);
+
+        // Its activity, filtered by status class, with today's chart.
+        click(By.cssSelector("tr[data-key='" + id + "'] button[data-action=activity]"));
+        await().atMost(PAGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            click(By.cssSelector("#activity-form button[type=submit]"));
+            assertThat(texts("#activity-table td.status")).isEqualTo(newestFirst);
+        });
+        long refusals = sent.stream().filter("403"::equals).count();
+        assertThat(text(By.id("activity-chart-total")))
+                .isEqualTo("Today: " + sent.size() + " requests, " + refusals + " refused by the gateway.");
+        new Select(visible(By.id("activity-status"))).selectByValue("denied");
+        click(By.cssSelector("#activity-form button[type=submit]"));
+        wait.until(driver -> texts("#activity-table td.status").equals(
+                newestFirst.stream().filter("403"::equals).toList()));
+        new Select(visible(By.id("activity-status"))).selectByValue("2xx");
+        click(By.cssSelector("#activity-form button[type=submit]"));
+        wait.until(driver -> texts("#activity-table td.status").equals(
+                newestFirst.stream().filter("200"::equals).toList()));
+        new Select(visible(By.id("activity-status"))).selectByValue("");
+        click(By.cssSelector("#activity-form button[type=submit]"));
+        wait.until(driver -> texts("#activity-table td.status").size() == sent.size());
+        assertThat(browser.findElement(By.id("activity-more")).isDisplayed()).isFalse();
+        screenshot(visible(By.id("activity")), "console-activity", true);
+
+        // Past the first hundred: "Show older requests" fetches the next page.
+        for (int i = 0; i < 100; i++) {
+            proxyGet(key, "/crm/rest/v1/contacts");
+        }
+        await().atMost(PAGE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            click(By.cssSelector("#activity-form button[type=submit]"));
+            assertThat(texts("#activity-table td.status")).hasSize(100); // the first page of 100 + sent.size()
+            assertThat(browser.findElement(By.id("activity-more")).isDisplayed()).isTrue();
+        });
+        click(By.id("activity-more"));
+        wait.until(driver -> texts("#activity-table td.status").size() == 100 + sent.size());
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("activity-more")));
+
+        // Revoked, the key leaves the table until "Show revoked keys" is ticked. A key made meanwhile (through the
+        // API) that ends in three days is flagged when the table reloads.
+        String endingSoon = Admin.idOf(Admin.at(gateway.url()).createKey(Map.of("name", "ends soon",
+                "expires_at", java.time.Instant.now().plus(Duration.ofDays(3)).toString())));
+        click(By.cssSelector("tr[data-key='" + id + "'] button[data-action=revoke]"));
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+        assertThat(text(By.cssSelector("tr[data-key='" + endingSoon + "'] [data-flag]"))).isEqualTo("expires soon");
+        click(By.id("show-revoked"));
+        assertThat(visible(row).findElement(By.cssSelector("[data-flag=revoked]")).getText()).isEqualTo("revoked");
+        click(By.id("show-revoked"));
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+
+        // The audit trail, of this key, then of the connection.
+        new Select(visible(By.id("audit-filter"))).selectByValue("key=" + id);
+        click(By.id("audit-refresh"));
+        wait.until(driver -> texts("#audit-table tbody td:nth-child(3)")
+                .equals(List.of("key.revoke", "key.update", "key.create")));
+        new Select(visible(By.id("audit-filter"))).selectByValue("connection=default");
+        click(By.id("audit-refresh"));
+        wait.until(driver -> texts("#audit-table tbody td:nth-child(3)").contains("connection.test"));
+        assertThat(texts("#audit-table tbody td:nth-child(3)")).noneMatch(action -> action.startsWith("key."));
+
         collectBrowserLog();
         assertThat(browserErrors).as("browser console errors and CSP violations").isEmpty();
+    }
+
+    private void signIn(String base) {
+        browser.get(base + "/console");
+        type(By.id("admin-token"), GatewayProcess.ADMIN_TOKEN);
+        click(By.cssSelector("#sign-in-form button[type=submit]"));
+        visible(By.id("app"));
     }
 
     @Test
@@ -209,6 +334,8 @@ class ConsoleBrowserIT {
         // Revoke it (after confirming); the proxy refuses it from then on.
         click(By.cssSelector("tr[data-key='" + id + "'] button[data-action=revoke]"));
         wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(row)); // revoked keys hide until asked for
+        click(By.id("show-revoked"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "revoked"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(
                 () -> assertThat(proxyGet(key, "/crm/rest/v1/contacts").body()).contains("key_revoked"));
@@ -246,6 +373,14 @@ class ConsoleBrowserIT {
                 browserErrors.add(entry.getLevel() + " " + entry.getMessage());
             }
         }
+    }
+
+    /** A proxied GET whose status is added to {@code statuses}. */
+    private HttpResponse<String> proxyGet(String key, String path, List<String> statuses)
+            throws IOException, InterruptedException {
+        HttpResponse<String> response = proxyGet(key, path);
+        statuses.add(Integer.toString(response.statusCode()));
+        return response;
     }
 
     private HttpResponse<String> proxyGet(String key, String path) throws IOException, InterruptedException {
@@ -287,9 +422,19 @@ class ConsoleBrowserIT {
                 "return [...document.querySelectorAll(arguments[0])].map((node) => node.textContent)", selector);
     }
 
-    private static void screenshot(WebElement panel, String name) throws IOException {
+    private void screenshot(WebElement panel, String name) throws IOException {
+        screenshot(panel, name, false);
+    }
+
+    /** Saves {@code panel} under target/, and for README also into docs/ (the window's size is fixed). */
+    private void screenshot(WebElement panel, String name, boolean forReadme) throws IOException {
+        // At the top of the window: a panel reaching past the window's bottom would be cut there.
+        ((ChromeDriver) browser).executeScript("arguments[0].scrollIntoView(true)", panel);
         File shot = panel.getScreenshotAs(OutputType.FILE);
         Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        if (forReadme) {
+            Files.copy(shot.toPath(), README_SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {
