@@ -110,7 +110,7 @@ class DeployedShapeIT {
     private IngressNginx.Ports ports;
     private NginxProcess nginx;
     private IngressClient http;
-    /** Made by the console walk; used by the contractor's calls and the load. */
+    /** Made by the console walk; used by the contractor's calls. */
     private String key;
 
     static List<String> overlays() throws IOException {
