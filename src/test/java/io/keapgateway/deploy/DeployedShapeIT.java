@@ -32,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -476,9 +477,10 @@ class DeployedShapeIT {
     }
 
     /**
-     * A rollout as Kubernetes does it, one replica at a time, under steady load from a few clients: the
-     * endpoint leaves the ingress, the preStop pause of the manifest, SIGTERM, a new replica on a new address
-     * joins once ready. Every request is answered, and answered 200.
+     * A rollout as the Deployment's strategy runs it (maxSurge 1, maxUnavailable 0), under steady load from a
+     * few clients: for each replica in turn, a new one on a new address starts and joins the ingress once ready
+     * while the old one's endpoint leaves it; the old one gets SIGTERM after the manifest's preStop pause.
+     * Every request is answered, and answered 200.
      */
     @Test
     @Order(7)
@@ -486,6 +488,12 @@ class DeployedShapeIT {
         String load = bulkKey();
         int preStop = admin.gatewayContainer().path("lifecycle").path("preStop").path("sleep").path("seconds").asInt();
         assertThat(preStop).isPositive();
+        JsonNode strategy = admin.named("Deployment", "keap-gateway").path("spec").path("strategy");
+        assertThat(strategy.path("type").asText()).isEqualTo("RollingUpdate");
+        assertThat(strategy.path("rollingUpdate").path("maxSurge").asInt()).as("followed below").isEqualTo(1);
+        assertThat(strategy.path("rollingUpdate").path("maxUnavailable").asInt()).as("followed below").isZero();
+        List<GatewayProcess> retired = new ArrayList<>();
+        ScheduledExecutorService stopping = Executors.newSingleThreadScheduledExecutor();
         AtomicBoolean running = new AtomicBoolean(true);
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
         List<String> failures = new CopyOnWriteArrayList<>();
@@ -516,20 +524,23 @@ class DeployedShapeIT {
             Thread.sleep(1000);
             for (int i = 0; i < REPLICAS; i++) {
                 GatewayProcess old = replicas.get(i);
-                List<Integer> others = new ArrayList<>(ports());
-                others.remove(Integer.valueOf(old.port()));
-                nginx.reload(IngressNginx.configuration(operatorsRoutes(), ports, others, nginx.prefix(), certificate));
-                Thread.sleep(preStop * 1000L);
-                old.terminate();
-                assertThat(old.awaitExit(Duration.ofSeconds(60))).as("replica ended after SIGTERM").isNotEqualTo(-1);
-                replicas.set(i, GatewayProcess.start(environment));
-                nginx.reload(operatorsConfiguration());
-                Thread.sleep(1000);
+                replicas.set(i, GatewayProcess.start(environment)); // the surge replica, ready
+                nginx.reload(operatorsConfiguration()); // its endpoint in, the old one's out
+                retired.add(old);
+                stopping.schedule(old::terminate, preStop, TimeUnit.SECONDS); // preStop, then SIGTERM
             }
+            for (GatewayProcess old : retired) {
+                assertThat(old.awaitExit(Duration.ofSeconds(90))).as("a replica ended after SIGTERM").isNotEqualTo(-1);
+            }
+            Thread.sleep(1000);
         } finally {
             running.set(false);
             clients.shutdown();
+            stopping.shutdown();
             assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+            for (GatewayProcess old : retired) {
+                old.close();
+            }
         }
         assertThat(failures).as("requests without an answer").isEmpty();
         assertThat(statuses.keySet()).as("statuses " + statuses).containsOnly(200);
