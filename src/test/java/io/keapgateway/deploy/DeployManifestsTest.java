@@ -9,6 +9,7 @@ import io.smallrye.config.WithDefault;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -304,6 +307,33 @@ class DeployManifestsTest {
             }
         }
         assertThat(Manifests.render("prod").ofKind("Secret")).as("no Secret is applied with the manifests").isEmpty();
+    }
+
+    /**
+     * docs/operations.md's overlay of one's own (the block marked {@code ops-overlay}), beside a checkout of
+     * this repository as its text assumes: it renders, with the operator's image, public URL, Redis, trusted
+     * proxies and host in place of the kit's examples.
+     */
+    @Test
+    void theOverlayOfOnesOwnInOperationsMdRendersWithTheOperatorsValues() throws Exception {
+        Matcher block = Pattern.compile("<!-- ops-overlay -->\\s*```yaml\\n(.*?)```", Pattern.DOTALL)
+                .matcher(Files.readString(Path.of("docs", "operations.md")));
+        assertThat(block.find()).as("the ops-overlay block of docs/operations.md").isTrue();
+        Path beside = Path.of("target", "ops-overlay");
+        Files.createDirectories(beside.resolve("my-keap-gateway"));
+        Path checkout = beside.resolve("keap-gateway");
+        if (!Files.exists(checkout, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(checkout, Path.of("").toAbsolutePath());
+        }
+        Files.writeString(beside.resolve("my-keap-gateway").resolve("kustomization.yaml"), block.group(1));
+        Manifests mine = Manifests.kustomize("ops-overlay", beside.resolve("my-keap-gateway"));
+        assertThat(mine.gatewayContainer().path("image").asText()).isEqualTo("registry.mycompany.example/keap-gateway:0.1.0");
+        assertThat(environment(mine)).containsEntry("KEAP_GATEWAY_PUBLIC_URL", "https://keap.mycompany.example")
+                .containsEntry("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES", "10.42.0.0/16")
+                .containsEntry("QUARKUS_REDIS_HOSTS", "rediss://redis.mycompany.internal:6380?user=keap-gateway");
+        JsonNode ingress = mine.named("Ingress", "keap-gateway").path("spec");
+        assertThat(ingress.path("rules").get(0).path("host").asText()).isEqualTo("keap.mycompany.example");
+        assertThat(ingress.path("tls").get(0).path("hosts").get(0).asText()).isEqualTo("keap.mycompany.example");
     }
 
     /** The gateway container's environment: its own {@code env} and every ConfigMap it reads whole. */

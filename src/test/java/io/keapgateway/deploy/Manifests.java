@@ -59,7 +59,8 @@ record Manifests(String overlay, List<JsonNode> objects) {
         return kustomize("prod+" + String.join("+", components), dir);
     }
 
-    private static Manifests kustomize(String overlay, Path directory) throws IOException, InterruptedException {
+    /** The kustomization in {@code directory}, rendered. */
+    static Manifests kustomize(String overlay, Path directory) throws IOException, InterruptedException {
         Path output = Files.createTempFile("kustomize-" + overlay, ".yaml");
         try {
             Process kubectl = new ProcessBuilder("kubectl", "kustomize", directory.toString())

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,6 +18,9 @@ import java.util.regex.Pattern;
  * quota headers.
  */
 final class FakeApi {
+
+    /** Bytes of downloads written so far: they wait while the other side does not read. */
+    final AtomicLong downloadBytesSent = new AtomicLong();
 
     private static final Pattern REST = Pattern.compile("^/crm/rest/v[12]/.+");
     private static final Pattern XMLRPC = Pattern.compile("^/crm/xmlrpc(/v1)?/?$");
@@ -117,14 +121,17 @@ final class FakeApi {
     }
 
     /** Streams chunk by chunk with a Content-Length, so neither side needs the whole download in memory. */
-    private static void download(HttpExchange ex, long bytes) throws IOException {
+    private void download(HttpExchange ex, long bytes) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
         ex.sendResponseHeaders(200, bytes == 0 ? -1 : bytes);
         if (bytes == 0) {
             return;
         }
         try (OutputStream out = ex.getResponseBody()) {
-            FakeDownloadBytes.generate(bytes, (buffer, length) -> out.write(buffer, 0, length));
+            FakeDownloadBytes.generate(bytes, (buffer, length) -> {
+                out.write(buffer, 0, length);
+                downloadBytesSent.addAndGet(length);
+            });
         }
     }
 

@@ -52,6 +52,9 @@ public final class FakeKeap implements AutoCloseable {
 
     private static final AtomicInteger THREADS = new AtomicInteger();
 
+    private final AtomicInteger begun = new AtomicInteger();
+    private final AtomicInteger answered = new AtomicInteger();
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final FakeRecorder recorder = new FakeRecorder();
@@ -227,6 +230,27 @@ public final class FakeKeap implements AutoCloseable {
 
     // ---- recording ---------------------------------------------------------------------------------
 
+    /**
+     * Requests whose headers have arrived, counted before their body is read: a request the gateway streams
+     * counts here while its client is still sending.
+     */
+    public int requestsBegun() {
+        return begun.get();
+    }
+
+    /** Requests answered to the last byte: a download counts once its whole body was written. */
+    public int requestsAnswered() {
+        return answered.get();
+    }
+
+    /**
+     * Bytes of {@code /crm/rest/v1/download/{bytes}} bodies written so far, all downloads together: a write
+     * blocks while the receiving side does not read, so this stops growing when a download is held back.
+     */
+    public long downloadBytesSent() {
+        return api.downloadBytesSent.get();
+    }
+
     /** Every request received so far, oldest first (an immutable snapshot). */
     public List<Received> received() {
         return recorder.snapshot();
@@ -271,6 +295,7 @@ public final class FakeKeap implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) {
+        begun.incrementAndGet();
         try {
             FakeRecorder.Incoming in = recorder.consume(ex);
             String path = in.received().path();
@@ -291,6 +316,7 @@ public final class FakeKeap implements AutoCloseable {
             answerFailure(ex, e);
         } finally {
             ex.close();
+            answered.incrementAndGet();
         }
     }
 
