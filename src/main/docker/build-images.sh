@@ -38,8 +38,9 @@ for arg in "$@"; do
 done
 [ ${#kinds[@]} -gt 0 ] || kinds=(native jvm)
 
-# The Java modules the gateway uses on the JVM (jdeps --print-module-deps over target/quarkus-app, plus the
-# ones loaded by name at run time: jdk.crypto.ec for TLS, jdk.zipfs, jdk.localedata, jdk.naming.dns).
+# The Java modules of the JVM image's runtime: a known list (what Quarkus, Vert.x/Netty, Jackson, Micrometer
+# and TLS use, plus jdk.crypto.ec for EC cipher suites and jdk.localedata, jdk.naming.dns, jdk.zipfs, loaded
+# by name at run time). ImageIT runs the application on it.
 JVM_MODULES=java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.jfr,jdk.localedata,jdk.management,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs
 
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
