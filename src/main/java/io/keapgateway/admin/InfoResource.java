@@ -2,6 +2,7 @@ package io.keapgateway.admin;
 
 import io.keapgateway.connection.Connection;
 import io.keapgateway.connection.ConnectionRegistry;
+import io.keapgateway.notify.Channels;
 import io.keapgateway.token.OAuthStates;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.GET;
@@ -25,13 +26,15 @@ public class InfoResource {
     private final ConnectionRegistry registry;
     private final ConnectionStatuses statuses;
     private final OAuthStates states;
+    private final Channels channels;
     private final String version;
 
-    InfoResource(ConnectionRegistry registry, ConnectionStatuses statuses, OAuthStates states,
+    InfoResource(ConnectionRegistry registry, ConnectionStatuses statuses, OAuthStates states, Channels channels,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.registry = registry;
         this.statuses = statuses;
         this.states = states;
+        this.channels = channels;
         this.version = version;
     }
 
@@ -39,15 +42,15 @@ public class InfoResource {
     public GatewayInfo info() {
         List<ConnectionView> connections = registry.all().stream().sorted(Comparator.comparing(Connection::name))
                 .map(statuses::of).toList();
-        return new GatewayInfo(states.publicBase(), version, states.redirectUri(), connections, List.of());
+        return new GatewayInfo(states.publicBase(), version, states.redirectUri(), connections, channels.describe());
     }
 
     /**
-     * The gateway as the admin API describes it. {@code notificationChannels} names the channels that tell the
-     * owner when something breaks (none are configured yet in this version).
+     * The gateway as the admin API describes it. {@code notificationChannels} lists every channel that can tell
+     * the owner when something breaks ({@code webhook}, {@code email}), set or not, never with a secret.
      */
     @RegisterForReflection
     record GatewayInfo(String publicUrl, String version, String redirectUri, List<ConnectionView> connections,
-            List<String> notificationChannels) {
+            List<Channels.ChannelInfo> notificationChannels) {
     }
 }
