@@ -102,7 +102,8 @@
     keys = [];
     connections = [];
     info = null;
-    ['connections', 'preset-general', 'preset-families'].forEach((id) => $(id).replaceChildren());
+    ['connections', 'preset-general', 'preset-families', 'notify-channels', 'notify-result']
+      .forEach((id) => $(id).replaceChildren());
     document.querySelectorAll('tbody, .key-choices, .oauth-connections, #key-connection')
       .forEach((node) => node.replaceChildren());
     hideNewKey();
@@ -122,6 +123,7 @@
   async function loadInfo() {
     info = await api('GET', '/admin/info');
     $('code-redirect').placeholder = info.redirect_uri;
+    showChannels(info.notification_channels || []);
   }
 
   // ---- connections -------------------------------------------------------------------------------------
@@ -486,6 +488,32 @@
   });
   onSubmit('activity-form', () => loadActivity($('activity-key').value));
   $('audit-refresh').addEventListener('click', (event) => act(event.target, loadAudit));
+
+  // ---- notifications -----------------------------------------------------------------------------------
+
+  const CHANNEL_WORDS = { webhook: 'Webhook', email: 'E-mail' };
+
+  /** Each channel, set or not, and where it sends (never a secret: the admin API shows none). */
+  function showChannels(channels) {
+    $('notify-channels').replaceChildren(...channels.map((channel) => {
+      let where = 'not set';
+      if (channel.configured && channel.name === 'webhook') {
+        where = 'to ' + channel.host + ' (' + channel.format + ', ' + (channel.signed ? 'signed' : 'not signed') + ')';
+      } else if (channel.configured) {
+        where = 'to ' + (channel.to || []).join(', ') + ' through ' + channel.host;
+      }
+      return el('li', { text: (CHANNEL_WORDS[channel.name] || channel.name) + ': ' + where });
+    }));
+    $('notify-test').disabled = !channels.some((channel) => channel.configured);
+  }
+
+  $('notify-test').addEventListener('click', (event) => act(event.target, async () => {
+    $('notify-result').textContent = 'Sending...';
+    const result = await api('POST', '/admin/notifications/test');
+    $('notify-result').textContent = result.channels.map((outcome) => (CHANNEL_WORDS[outcome.channel] || outcome.channel)
+      + (outcome.delivered ? ': delivered.' : ': not delivered (' + outcome.error + ').')).join(' ');
+    await loadAudit();
+  }));
 
   if (sessionStorage.getItem(TOKEN)) {
     show(true);
