@@ -35,7 +35,7 @@ class KeyExpiryDetector implements Detector {
             if (key.revokedAt() == null && expiresAt != null && now.isBefore(expiresAt)
                     && !expiresAt.isAfter(now.plus(warning))) {
                 found.add(new Finding(NotifyEvent.KEY_EXPIRING, key.id(),
-                        Texts.keyExpiring(key.id(), key.name(), expiresAt)));
+                        Texts.keyExpiring(key.id(), key.name() == null ? key.id() : key.name(), expiresAt)));
             }
         }
         return found;

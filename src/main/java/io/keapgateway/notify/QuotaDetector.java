@@ -39,12 +39,14 @@ class QuotaDetector implements Detector {
     public List<Finding> findings(Instant now) {
         List<Finding> found = new ArrayList<>();
         for (Connection connection : connections.all()) {
-            limiter.lastReportedQuota(connection.name()).ifPresent(quota -> judge(connection.name(), quota, now, found));
+            limiter.lastReportedQuota(connection.name())
+                    .ifPresent(quota -> judge(connection.name(), quota, now, lowPercent, found));
         }
         return found;
     }
 
-    void judge(String connection, KeapQuota quota, Instant now, List<Finding> found) {
+    /** Adds what Keap's report {@code quota} of {@code connection} shows to {@code found}. */
+    static void judge(String connection, KeapQuota quota, Instant now, int lowPercent, List<Finding> found) {
         Long limit = quota.dailyLimit();
         Long available = quota.dailyAvailable();
         if (limit == null || available == null || limit <= 0 || !current(quota, now)) {
