@@ -71,6 +71,8 @@ class NotificationsIT {
         env.put("KEAP_GATEWAY_NOTIFY_CHECK_INTERVAL", "1s");
         env.put("KEAP_GATEWAY_NOTIFY_DELIVERY_ATTEMPTS", "4");
         env.put("KEAP_GATEWAY_NOTIFY_DELIVERY_INITIAL_BACKOFF", "300ms");
+        env.put("KEAP_GATEWAY_NOTIFY_CIRCUIT_OPEN_FOR", "2s");
+        env.put("KEAP_GATEWAY_BREAKER_OPEN_DURATION", "1s");
         // The latency probe sends its requests back to back: above a key's default rate.
         env.put("KEAP_GATEWAY_LIMITS_KEY_RATE", "500");
         env.put("KEAP_GATEWAY_LIMITS_KEY_BURST", "500");
@@ -213,6 +215,26 @@ class NotificationsIT {
 
     @Test
     @Order(5)
+    void aCircuitOpenOnOneReplicaForLongEnoughIsToldOnceAndClearsWhenItCloses() throws Exception {
+        String key = client.createKey(url(0), "circuit", "default").get("key").asText();
+        awaitProxied(key, 200);
+        keap.failWith(503);
+        try {
+            for (int i = 0; i < 5; i++) { // the failure threshold, all on replica 0: the others stay closed
+                assertThat(client.proxiedGet(url(0) + "/crm/rest/v1/contacts", key).get().statusCode()).isEqualTo(503);
+            }
+            awaitExactlyOne("circuit_open", "firing", "Subject: [Keap Gateway] Keap has been failing for connection 'default'");
+        } finally {
+            keap.recover();
+        }
+        // The next request after the open duration is the probe; Keap's answer closes the circuit.
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                client.proxiedGet(url(0) + "/crm/rest/v1/contacts", key).get().statusCode() == 200);
+        awaitExactlyOne("circuit_open", "resolved", "Subject: [Keap Gateway] Resolved: Keap answers again for connection 'default'");
+    }
+
+    @Test
+    @Order(6)
     void aGrantKeapRefusesIsToldOncePerChannelByThreeReplicasAndOnceMoreWhenConnectedAgain() throws Exception {
         stealTheRotation();
         client.admin("POST", url(0) + "/admin/connections/default/refresh", null); // Keap: invalid_grant
