@@ -73,9 +73,11 @@ class NotificationsIT {
         env.put("KEAP_GATEWAY_NOTIFY_DELIVERY_INITIAL_BACKOFF", "300ms");
         env.put("KEAP_GATEWAY_NOTIFY_CIRCUIT_OPEN_FOR", "2s");
         env.put("KEAP_GATEWAY_BREAKER_OPEN_DURATION", "1s");
-        // The latency probe sends its requests back to back: above a key's default rate.
+        // The latency probe sends its requests back to back: above a key's and a connection's default rate.
         env.put("KEAP_GATEWAY_LIMITS_KEY_RATE", "500");
         env.put("KEAP_GATEWAY_LIMITS_KEY_BURST", "500");
+        env.put("KEAP_GATEWAY_LIMITS_CONNECTION_RATE", "500");
+        env.put("KEAP_GATEWAY_LIMITS_CONNECTION_BURST", "500");
         env.put("QUARKUS_MAILER_HOST", "127.0.0.1");
         env.put("QUARKUS_MAILER_PORT", Integer.toString(smtp.port()));
         env.put("QUARKUS_MAILER_FROM", "gateway@example.com");
@@ -254,6 +256,23 @@ class NotificationsIT {
         assertThat(webhook.accepted("grant_needs_reauth", "resolved").get(0).get("id").asText())
                 .isEqualTo(fired.get("id").asText());
         assertThat(webhook.refusedSignatures()).as("only the test's own forgeries").isEqualTo(2);
+    }
+
+    @Test
+    @Order(7)
+    void aMisconfiguredChannelStopsTheStartWithAMessageSayingWhy() throws Exception {
+        Map<String, String> noSender = GatewayProcess.environment(keap.baseUrl(), prefix);
+        noSender.put("KEAP_GATEWAY_NOTIFY_EMAIL_TO", OWNER);
+        Map<String, String> shortSecret = GatewayProcess.environment(keap.baseUrl(), prefix);
+        shortSecret.put("KEAP_GATEWAY_NOTIFY_WEBHOOK_URL", webhook.baseUrl() + "/hooks/x");
+        shortSecret.put("KEAP_GATEWAY_NOTIFY_WEBHOOK_SECRET", "short");
+        try (GatewayProcess first = GatewayProcess.launch(noSender);
+                GatewayProcess second = GatewayProcess.launch(shortSecret)) {
+            assertThat(first.awaitExit(Duration.ofSeconds(60))).isNotIn(0, -1);
+            assertThat(second.awaitExit(Duration.ofSeconds(60))).isNotIn(0, -1);
+            assertThat(first.logs()).contains("KEAP_GATEWAY_NOTIFY_EMAIL_TO is set but QUARKUS_MAILER_FROM is not");
+            assertThat(second.logs()).contains("KEAP_GATEWAY_NOTIFY_WEBHOOK_SECRET must be at least 16 characters");
+        }
     }
 
     /** One webhook message and one e-mail arrive, and no second one within a few checks of every replica. */
