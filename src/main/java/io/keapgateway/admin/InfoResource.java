@@ -5,6 +5,7 @@ import io.keapgateway.connection.ConnectionRegistry;
 import io.keapgateway.connection.ConnectionReseal;
 import io.keapgateway.secret.SecretBox;
 import io.keapgateway.token.GrantSeals;
+import io.keapgateway.notify.Channels;
 import io.keapgateway.token.OAuthStates;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.GET;
@@ -31,10 +32,11 @@ public class InfoResource {
     private final SecretBox box;
     private final ConnectionReseal reseal;
     private final GrantSeals grantSeals;
+    private final Channels channels;
     private final String version;
 
     InfoResource(ConnectionRegistry registry, ConnectionStatuses statuses, OAuthStates states, SecretBox box,
-            ConnectionReseal reseal, GrantSeals grantSeals,
+            ConnectionReseal reseal, GrantSeals grantSeals, Channels channels,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {
         this.registry = registry;
         this.statuses = statuses;
@@ -42,6 +44,7 @@ public class InfoResource {
         this.box = box;
         this.reseal = reseal;
         this.grantSeals = grantSeals;
+        this.channels = channels;
         this.version = version;
     }
 
@@ -49,8 +52,8 @@ public class InfoResource {
     public GatewayInfo info() {
         List<ConnectionView> connections = registry.all().stream().sorted(Comparator.comparing(Connection::name))
                 .map(statuses::of).toList();
-        return new GatewayInfo(states.publicBase(), version, states.redirectUri(), connections, List.of(),
-                encryption());
+        return new GatewayInfo(states.publicBase(), version, states.redirectUri(), connections,
+                channels.describe(), encryption());
     }
 
     /** Blocking: two store reads. */
@@ -61,18 +64,18 @@ public class InfoResource {
     }
 
     /**
-     * The gateway as the admin API describes it. {@code notificationChannels} names the channels that tell the
-     * owner when something breaks (none are configured yet in this version).
+     * The gateway as the admin API describes it. {@code notificationChannels} lists every channel that can tell
+     * the owner when something breaks ({@code webhook}, {@code email}), set or not, never with a secret.
      */
     @RegisterForReflection
     record GatewayInfo(String publicUrl, String version, String redirectUri, List<ConnectionView> connections,
-            List<String> notificationChannels, Encryption encryption) {
+            List<Channels.ChannelInfo> notificationChannels, Encryption encryption) {
     }
 
     /**
      * Which encryption key seals new values, which one is being rotated away from, and how many connections and
      * grants are still sealed with another key than the current one: the previous key may be removed once both
-     * counts are 0 (docs/operations.md, "Rotating the encryption key").
+     * counts are 0 (docs/secrets.md, "Rotating the encryption key").
      */
     @RegisterForReflection
     record Encryption(String keyId, String previousKeyId, long connectionsToReseal, long grantsToReseal) {

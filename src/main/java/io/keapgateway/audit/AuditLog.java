@@ -5,6 +5,7 @@ import io.keapgateway.store.Store;
 import io.keapgateway.store.StoreUnavailable;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -30,11 +31,13 @@ public class AuditLog {
     private final Store store;
     private final Documents documents;
     private final Clock clock;
+    private final Event<Entry> recorded;
 
-    AuditLog(Store store, Documents documents, Clock clock) {
+    AuditLog(Store store, Documents documents, Clock clock, Event<Entry> recorded) {
         this.store = store;
         this.documents = documents;
         this.clock = clock;
+        this.recorded = recorded;
     }
 
     public void record(String actor, String action, String target, String detail) {
@@ -47,6 +50,8 @@ public class AuditLog {
             // the operator "nothing applied" about a change that was.
             LOG.warnf("audit entry not stored (%s)", e.getMessage());
         }
+        // Observers (notifications of key changes) run later, on another thread: never part of the change.
+        recorded.fireAsync(entry);
     }
 
     /** The newest {@code limit} entries. */

@@ -3,6 +3,7 @@ package io.keapgateway.config;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -85,6 +86,13 @@ public interface GatewayConfig {
 
     /** The per-key record of recent proxied requests shown in the console. */
     Activity activity();
+
+    /**
+     * Telling the owner when something breaks (docs/notifications.md). Off while no channel is set. Named
+     * {@code notify} in the configuration ({@code notify()} itself is taken by {@link Object}).
+     */
+    @WithName("notify")
+    Notify notifications();
 
     /** The two stores. */
     enum StoreKind {
@@ -421,5 +429,100 @@ public interface GatewayConfig {
          */
         @WithDefault("1000")
         int kept();
+    }
+
+    /**
+     * Notifications (docs/notifications.md): a webhook and/or e-mail, each off until its address is set. Each
+     * occurrence of an event is sent once across all replicas, and once more when it clears.
+     */
+    interface Notify {
+        /** The webhook channel. */
+        Webhook webhook();
+
+        /** The e-mail channel; the SMTP server is Quarkus' mailer ({@code QUARKUS_MAILER_HOST}, ...). */
+        Email email();
+
+        /** The console's address put in every message; unset: {@code public-url} plus {@code /console}. */
+        Optional<URI> consoleUrl();
+
+        /** How often each replica looks at the conditions that are notified. At least 1 s. */
+        @WithDefault("30s")
+        Duration checkInterval();
+
+        /** How long refreshing a grant must keep failing (the old token still valid) before it is notified. */
+        @WithDefault("15m")
+        Duration refreshFailingFor();
+
+        /** How long a circuit toward Keap must stay open (or probing) before it is notified. */
+        @WithDefault("5m")
+        Duration circuitOpenFor();
+
+        /** How long Redis must stay unreachable (limits decided locally) before it is notified. */
+        @WithDefault("5m")
+        Duration redisUnreachableFor();
+
+        /** A key expiring within this time is notified (once per key and expiry). */
+        @WithDefault("7d")
+        Duration keyExpiryWarning();
+
+        /** Keap's daily quota left, in percent, below which the quota is notified as low. 1 to 99. */
+        @WithDefault("10")
+        int quotaLowPercent();
+
+        /** An occurrence still not cleared after this long is sent again, as a reminder. */
+        @WithDefault("7d")
+        Duration repeatAfter();
+
+        /** Retries of a message a channel did not accept. */
+        Delivery delivery();
+
+        /** A webhook: JSON (or Slack's {@code {"text": ...}}) POSTed to {@code url}, signed with {@code secret}. */
+        interface Webhook {
+            /** Where messages are POSTed; unset: no webhook. Credentials in it are never shown nor logged. */
+            Optional<URI> url();
+
+            /** {@code json} (the gateway's own document) or {@code slack} (an incoming webhook's {@code text}). */
+            @WithDefault("json")
+            WebhookFormat format();
+
+            /**
+             * Key of the HMAC-SHA256 in {@code X-Keap-Gateway-Signature}; unset: messages are not signed. At least
+             * 16 characters.
+             */
+            Optional<String> secret();
+        }
+
+        /** The two webhook formats. */
+        enum WebhookFormat {
+            /** The gateway's JSON document (docs/notifications.md "Payload"). */
+            json,
+            /** {@code {"text": "..."}}, what Slack's (and Mattermost's, Rocket.Chat's) incoming webhooks take. */
+            slack
+        }
+
+        /** E-mail over SMTP, through Quarkus' mailer. */
+        interface Email {
+            /** Recipients, comma-separated; unset: no e-mail. The sender is {@code QUARKUS_MAILER_FROM}. */
+            Optional<java.util.List<String>> to();
+        }
+
+        /** How a message a channel refused or did not answer is retried. */
+        interface Delivery {
+            /** Attempts per message and channel, the first included. At least 1. */
+            @WithDefault("6")
+            int attempts();
+
+            /** Pause before the first retry; doubled (with up to 20% jitter) each time. */
+            @WithDefault("5s")
+            Duration initialBackoff();
+
+            /** Longest pause between two attempts. */
+            @WithDefault("5m")
+            Duration maxBackoff();
+
+            /** Longest wait for one attempt (connect and answer, or the SMTP conversation). */
+            @WithDefault("10s")
+            Duration timeout();
+        }
     }
 }

@@ -17,6 +17,7 @@ public enum ErrorCode {
     BAD_REQUEST(400, "Malformed request"),
     VALIDATION_FAILED(422, "Validation failed"),
     CONFLICT(409, "Changed by another request"),
+    NOTIFICATIONS_OFF(409, "No notification channel configured"),
     RATE_LIMITED(429, "Rate limited"),
     QUOTA_EXHAUSTED(429, "Quota exhausted"),
     NOT_CONNECTED(503, "Keap account not connected"),

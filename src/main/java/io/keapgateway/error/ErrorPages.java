@@ -47,6 +47,8 @@ public class ErrorPages {
                     + " version of the gateway, or damaged); nothing was changed. The gateway's log names the record."),
             Map.entry("conflict", "The admin change lost a race with another change to the same object. Read it"
                     + " again, then retry."),
+            Map.entry("notifications_off", "No notification channel is configured, so there is nothing to test. Set"
+                    + " KEAP_GATEWAY_NOTIFY_WEBHOOK_URL or KEAP_GATEWAY_NOTIFY_EMAIL_TO (docs/notifications.md)."),
             Map.entry("upstream_unavailable", "Keap could not be reached. Retry later."),
             Map.entry("upstream_timeout", "Keap did not answer in time. Retry later; a non-idempotent call may have"
                     + " been carried out."));

@@ -23,6 +23,19 @@ public final class StoreNames {
         return "{catalog}:fence:" + writeId;
     }
 
+    /** The map of notified conditions not cleared yet, by condition (e.g. {@code grant_needs_reauth:default}). */
+    public static final String NOTIFY_OPEN = "notify:open";
+
+    /** The occurrence of a notified condition: set once (SET NX) by the replica that sends it. */
+    public static String notifyOccurrence(String condition) {
+        return "notify:occurrence:" + condition;
+    }
+
+    /** The replicas that see a notified condition now, each with when it last said so (epoch ms). */
+    public static String notifyReporters(String condition) {
+        return "notify:reporters:" + condition;
+    }
+
     /** Where the catalog lived before it had a hash tag; read once, to carry an older store over. */
     static final String LEGACY_KEYS = "keys";
     static final String LEGACY_CONNECTIONS = "connections";

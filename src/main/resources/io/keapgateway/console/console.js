@@ -113,7 +113,8 @@
     presets = {};
     activityNext = null;
     info = null;
-    ['connections', 'preset-general', 'preset-families', 'activity-chart-bars'].forEach((id) => $(id).replaceChildren());
+    ['connections', 'preset-general', 'preset-families', 'activity-chart-bars', 'notify-channels', 'notify-result']
+      .forEach((id) => $(id).replaceChildren());
     document.querySelectorAll('tbody, .key-choices, .oauth-connections, #key-connection')
       .forEach((node) => node.replaceChildren());
     $('audit-filter').replaceChildren(el('option', { value: '', text: 'every event' }));
@@ -136,6 +137,7 @@
   async function loadInfo() {
     info = await api('GET', '/admin/info');
     $('code-redirect').placeholder = info.redirect_uri;
+    showChannels(info.notification_channels || []);
   }
 
   // ---- connections -------------------------------------------------------------------------------------
@@ -706,6 +708,32 @@
   onSubmit('activity-form', () => loadActivity($('activity-key').value));
   $('activity-more').addEventListener('click', (event) => act(event.target, () => loadActivity($('activity-key').value, true)));
   onSubmit('audit-form', loadAudit);
+
+  // ---- notifications -----------------------------------------------------------------------------------
+
+  const CHANNEL_WORDS = { webhook: 'Webhook', email: 'E-mail' };
+
+  /** Each channel, set or not, and where it sends (never a secret: the admin API shows none). */
+  function showChannels(channels) {
+    $('notify-channels').replaceChildren(...channels.map((channel) => {
+      let where = 'not set';
+      if (channel.configured && channel.name === 'webhook') {
+        where = 'to ' + channel.host + ' (' + channel.format + ', ' + (channel.signed ? 'signed' : 'not signed') + ')';
+      } else if (channel.configured) {
+        where = 'to ' + (channel.to || []).join(', ') + ' through ' + channel.host;
+      }
+      return el('li', { text: (CHANNEL_WORDS[channel.name] || channel.name) + ': ' + where });
+    }));
+    $('notify-test').disabled = !channels.some((channel) => channel.configured);
+  }
+
+  $('notify-test').addEventListener('click', (event) => act(event.target, async () => {
+    $('notify-result').textContent = 'Sending...';
+    const result = await api('POST', '/admin/notifications/test');
+    $('notify-result').textContent = result.channels.map((outcome) => (CHANNEL_WORDS[outcome.channel] || outcome.channel)
+      + (outcome.delivered ? ': delivered.' : ': not delivered (' + outcome.error + ').')).join(' ');
+    await loadAudit();
+  }));
 
   if (sessionStorage.getItem(TOKEN)) {
     show(true);

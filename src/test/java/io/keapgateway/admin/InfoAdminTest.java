@@ -2,6 +2,7 @@ package io.keapgateway.admin;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.emptyOrNullString;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
@@ -38,7 +39,16 @@ class InfoAdminTest {
                         "version", not(emptyOrNullString()),
                         "connections.name", hasItem("default"),
                         "connections.find { it.name == 'default' }.mode", equalTo("api_key"),
-                        "notification_channels.size()", equalTo(0));
+                        // Off by default: both channels listed, neither set.
+                        "notification_channels.name", equalTo(java.util.List.of("webhook", "email")),
+                        "notification_channels.configured", equalTo(java.util.List.of(false, false)));
+    }
+
+    @Test
+    void theTestButtonSaysWhenNoChannelIsSet() {
+        admin.request().post("/admin/notifications/test").then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("code", equalTo("notifications_off"), "detail", containsString("KEAP_GATEWAY_NOTIFY_WEBHOOK_URL"));
     }
 
     @Test

@@ -59,7 +59,8 @@ final class ConfigNames {
             if (Modifier.isStatic(method.getModifiers()) || method.isDefault() || method.getParameterCount() > 0) {
                 continue;
             }
-            String property = prefix + "." + kebab(method.getName());
+            io.smallrye.config.WithName named = method.getAnnotation(io.smallrye.config.WithName.class);
+            String property = prefix + "." + (named != null ? named.value() : kebab(method.getName()));
             Class<?> type = method.getReturnType();
             if (type.isInterface() && type.getName().startsWith("io.keapgateway.")) {
                 collect(type, property, names);
