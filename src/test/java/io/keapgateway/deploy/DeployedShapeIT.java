@@ -100,7 +100,7 @@ class DeployedShapeIT {
             "/q/health/ready", "/q/metrics", "/");
 
     private final ObjectMapper json = new ObjectMapper();
-    private final List<GatewayProcess> replicas = new CopyOnWriteArrayList<>();
+    private final List<Replica> replicas = new CopyOnWriteArrayList<>();
     private FakeKeap keap;
     private RedisServerProcess redis;
     private Manifests admin;
@@ -134,11 +134,11 @@ class DeployedShapeIT {
         certificate = TestCertificate.make(WORK.resolve("tls"), hosts);
         ExecutorService starting = Executors.newFixedThreadPool(REPLICAS);
         try {
-            List<Future<GatewayProcess>> started = new ArrayList<>();
+            List<Future<Replica>> started = new ArrayList<>();
             for (int i = 0; i < REPLICAS; i++) {
-                started.add(starting.submit(() -> GatewayProcess.start(environment)));
+                started.add(starting.submit(() -> Replica.start(environment)));
             }
-            for (Future<GatewayProcess> replica : started) {
+            for (Future<Replica> replica : started) {
                 replicas.add(replica.get());
             }
         } finally {
@@ -154,7 +154,7 @@ class DeployedShapeIT {
         if (nginx != null) {
             nginx.close();
         }
-        for (GatewayProcess replica : replicas) {
+        for (Replica replica : replicas) {
             replica.close();
         }
         if (redis != null) {
@@ -492,7 +492,7 @@ class DeployedShapeIT {
         assertThat(strategy.path("type").asText()).isEqualTo("RollingUpdate");
         assertThat(strategy.path("rollingUpdate").path("maxSurge").asInt()).as("followed below").isEqualTo(1);
         assertThat(strategy.path("rollingUpdate").path("maxUnavailable").asInt()).as("followed below").isZero();
-        List<GatewayProcess> retired = new ArrayList<>();
+        List<Replica> retired = new ArrayList<>();
         ScheduledExecutorService stopping = Executors.newSingleThreadScheduledExecutor();
         AtomicBoolean running = new AtomicBoolean(true);
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
@@ -523,13 +523,16 @@ class DeployedShapeIT {
         try {
             Thread.sleep(1000);
             for (int i = 0; i < REPLICAS; i++) {
-                GatewayProcess old = replicas.get(i);
-                replicas.set(i, GatewayProcess.start(environment)); // the surge replica, ready
+                Replica old = replicas.get(i);
+                replicas.set(i, Replica.start(environment)); // the surge replica, ready
                 nginx.reload(operatorsConfiguration()); // its endpoint in, the old one's out
                 retired.add(old);
-                stopping.schedule(old::terminate, preStop, TimeUnit.SECONDS); // preStop, then SIGTERM
+                stopping.schedule(() -> {
+                    old.terminate();
+                    return null;
+                }, preStop, TimeUnit.SECONDS); // preStop, then SIGTERM
             }
-            for (GatewayProcess old : retired) {
+            for (Replica old : retired) {
                 assertThat(old.awaitExit(Duration.ofSeconds(90))).as("a replica ended after SIGTERM").isNotEqualTo(-1);
             }
             Thread.sleep(1000);
@@ -538,7 +541,7 @@ class DeployedShapeIT {
             clients.shutdown();
             stopping.shutdown();
             assertThat(clients.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
-            for (GatewayProcess old : retired) {
+            for (Replica old : retired) {
                 old.close();
             }
         }
@@ -572,7 +575,7 @@ class DeployedShapeIT {
     }
 
     private List<Integer> ports() {
-        return replicas.stream().map(GatewayProcess::port).toList();
+        return replicas.stream().map(Replica::port).toList();
     }
 
     /** A key for bulk traffic, made with the admin API through the admin host. */
