@@ -72,8 +72,8 @@ public final class Soak {
             Thread lifetimes = switchLifetimes(rig, start, end);
 
             faults.run(end);
+            admin.stop(); // a change under way is finished (a forgotten grant connected again), no new one begins
             faults.stopAndRecover();
-            admin.stop();
             adminThread.join(Duration.ofSeconds(60).toMillis());
             Duration ran = Duration.between(start, Instant.now());
             traffic.stop();
