@@ -79,7 +79,7 @@ final class SoakReport {
                     .append(" | ").append(percentile(sorted, 95)).append(" | ").append(percentile(sorted, 99)).append(" | ")
                     .append(sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1)).append(" |\n");
         });
-        out.append("\n5xx `upstream_unavailable` on the OAuth connection within a token budget of a Redis fault, not "
+        out.append("\n5xx `upstream_unavailable` on the OAuth connection with only a Redis fault in the window, not "
                 + "counted as broken (docs/operations.md, \"Redis down\" and \"Redis emptied\": no refresh without Redis): ").append(traffic.documentedRedis502.get())
                 .append("\n\nRefresh tokens sent again after their first sender died before Keap's answer reached it "
                         + "(documented in docs/oauth.md, \"What is not covered\"): ").append(Soak.DOCUMENTED_LOSSES.get())

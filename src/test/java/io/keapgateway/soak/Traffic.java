@@ -182,11 +182,12 @@ final class Traffic {
                     answered);
             // docs/operations.md, "Redis down" and "Redis emptied": no refresh without Redis (nor in the quiet time
             // after a loss), so an OAuth token that expires meanwhile answers 502 upstream_unavailable.
+            boolean otherFault = keap || replicas || reconnect;
             boolean documented = redis && "upstream_unavailable".equals(code) && "default".equals(profile.connection());
-            if (documented) {
+            if (documented && !otherFault) {
                 documentedRedis502.incrementAndGet();
             }
-            violations.checked(Violations.NO_REDIS_5XX, keap || replicas || reconnect || !redis || documented,
+            violations.checked(Violations.NO_REDIS_5XX, otherFault || !redis || documented,
                     rid + " to replica " + replica + ": " + status + " " + code + " with only Redis failing");
         }
     }
