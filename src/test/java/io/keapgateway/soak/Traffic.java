@@ -132,11 +132,11 @@ final class Traffic {
         } catch (IOException e) {
             boolean disturbed = rig.disturbedSince(replica, sent);
             count(profile, disturbed ? -1 : -2, sent);
-            // A stopped replica answers nothing: that is the fault, not the gateway; nor does a port nobody listens
-            // on yet (connection refused). A replica that took the request answers it, in time.
-            String what = e instanceof HttpTimeoutException ? "no answer within " + SoakRig.REQUEST_BUDGET : e.toString();
-            violations.checked(Violations.NO_HANG, disturbed || e instanceof ConnectException,
-                    rid + " to replica " + replica + ": " + what);
+            // A replica stopped by a fault answers nothing: that is the fault, not the gateway. One no fault touched
+            // answers every request, in time; refusing connections means it died by itself, which is reported too.
+            String what = e instanceof HttpTimeoutException ? "no answer within " + SoakRig.REQUEST_BUDGET
+                    : e instanceof ConnectException ? "connection refused: the replica is gone without a fault" : e.toString();
+            violations.checked(Violations.NO_HANG, disturbed, rid + " to replica " + replica + ": " + what);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
