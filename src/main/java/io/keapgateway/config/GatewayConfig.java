@@ -301,9 +301,27 @@ public interface GatewayConfig {
 
     /** OAuth token custody (CONTRACT.md "Admin API", KEAP-API-FACTS.md sections 1 and 7). */
     interface OAuth {
-        /** Refresh an access token this long before it expires (Keap's live 24 h). */
+        /**
+         * Refresh an access token this long before it expires (Keap's live 24 h), or half its lifetime before if
+         * Keap gave a lifetime shorter than twice this.
+         */
         @WithDefault("15m")
         Duration refreshMargin();
+
+        /**
+         * An access token is no longer sent this long before Keap's expiry (clock skew plus a request's transit),
+         * or a quarter of its lifetime before if that is shorter, so that a short-lived token is still used.
+         */
+        @WithDefault("30s")
+        Duration expirySkew();
+
+        /**
+         * No grant is refreshed again sooner than this after its last refresh, on any replica, whatever
+         * lifetime Keap gives (even 0 s); only a 401 for the very token (see {@link #rejectionRefreshFloor()}) or
+         * an operator's refresh comes sooner. Positive, and shorter than {@link #maxGrantAge()}.
+         */
+        @WithDefault("10s")
+        Duration minRefreshInterval();
 
         /** Refresh any grant older than this even when idle (Keap's refresh tokens die after about 45 days). */
         @WithDefault("20d")

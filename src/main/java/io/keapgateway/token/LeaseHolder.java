@@ -62,22 +62,45 @@ class LeaseHolder {
 
     /** Refreshes under {@code held}, which it releases; fails with {@link ExchangeInProgress} to make the caller wait. */
     Uni<Grant> refresh(Connection connection, Need need, RefreshLease.Held held) {
-        String name = connection.name();
-        return Blocking.repeatable(() -> reconciler.reconcile(name))
+        return Blocking.repeatable(() -> reconciler.reconcile(connection.name()))
                 .onFailure().call(failure -> Blocking.run(() -> lease.release(held)))
-                .flatMap(latest -> {
-                    // A pair waiting for its save is the newest grant: rotating it now would fork the grant.
-                    if (!Renewal.refreshable(latest, need) || slots.of(name).unsaved() != null) {
-                        return Blocking.run(() -> lease.release(held)).replaceWith(latest);
-                    }
-                    // After a store loss, an exchange of another replica may be out with no record left of it.
-                    return Blocking.call(() -> lossGuard.mayBeginExchange() ? lease.beginExchange(held, latest.version())
-                                    : Optional.<RefreshLease.Exchange>empty())
-                            .onFailure().call(failure -> Blocking.run(() -> lease.release(held)))
-                            .flatMap(exchange -> exchange.isPresent() ? exchange(connection, need, latest, exchange.get())
-                                    : Blocking.run(() -> lease.release(held)).onItem()
-                                            .<Grant>transformToUni(ignored -> Uni.createFrom().failure(new ExchangeInProgress())));
-                });
+                .flatMap(latest -> refreshRead(connection, need, held, latest));
+    }
+
+    /** The steps after the re-read, from {@code latest} as read then (however long ago, if this replica stalled). */
+    Uni<Grant> refreshRead(Connection connection, Need need, RefreshLease.Held held, Grant latest) {
+        // A pair waiting for its save is the newest grant: rotating it now would fork the grant.
+        if (!Renewal.refreshable(latest, need) || slots.of(connection.name()).unsaved() != null) {
+            return Blocking.run(() -> lease.release(held)).replaceWith(latest);
+        }
+        return Blocking.call(() -> beginExchange(held, latest))
+                .onFailure().call(failure -> Blocking.run(() -> lease.release(held)))
+                .flatMap(exchange -> exchange.isPresent() ? exchange(connection, need, latest, exchange.get())
+                        : Blocking.run(() -> lease.release(held)).onItem()
+                                .<Grant>transformToUni(ignored -> Uni.createFrom().failure(new ExchangeInProgress())));
+    }
+
+    /**
+     * Claims the exchange record of {@code latest}'s version; empty when this replica must not send its refresh
+     * token: another replica holds the record, a store loss may have taken such a record with it
+     * ({@link StoreLossGuard}), or the store moved past {@code latest} meanwhile. The last one is a replica
+     * that stalled (frozen, paused) between reading the grant and claiming the record, its lease lapsing: the
+     * record is free again because the exchange it stood for is over (another replica rotated that refresh
+     * token, saved the pair, then dropped the record), so the claim alone would send a used refresh token
+     * (issue 23). Such a save lands before its record goes, so the store, read after the claim, tells.
+     */
+    private Optional<RefreshLease.Exchange> beginExchange(RefreshLease.Held held, Grant latest) {
+        if (!lossGuard.mayBeginExchange()) {
+            return Optional.empty();
+        }
+        Optional<RefreshLease.Exchange> exchange = lease.beginExchange(held, latest.version());
+        if (exchange.isPresent() && vault.storedVersion(held.connection()) > latest.version()) {
+            LOG.infof("Connection %s: grant version %d was refreshed by another replica while this one stalled; not "
+                    + "sending its refresh token again", held.connection(), latest.version());
+            lease.end(exchange.get());
+            return Optional.empty();
+        }
+        return exchange;
     }
 
     private Uni<Grant> exchange(Connection connection, Need need, Grant used, RefreshLease.Exchange exchange) {

@@ -25,9 +25,12 @@ record Need(Predicate<Grant> wants, boolean waitForHolder, String actor) {
         return new Need(grant -> policy.due(grant, clock.instant()), false, CustodyEvents.GATEWAY);
     }
 
-    /** Keap answered 401 to {@code rejected}: refresh unless the newest grant already has another token. */
+    /**
+     * Keap answered 401 to {@code rejected}: refresh unless the newest grant already has another token that is
+     * not due (the one exception to {@code min-refresh-interval}: the rejected token itself).
+     */
     static Need rejected(Credential rejected, RefreshPolicy policy, Clock clock) {
-        return new Need(grant -> grant.credential().equals(rejected) || policy.expired(grant, clock.instant()),
+        return new Need(grant -> grant.credential().equals(rejected) || policy.due(grant, clock.instant()),
                 true, CustodyEvents.GATEWAY);
     }
 

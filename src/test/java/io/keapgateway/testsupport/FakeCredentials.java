@@ -68,6 +68,8 @@ final class FakeCredentials {
     private final Map<String, AuthCode> codes = new HashMap<>();
     /** How often each refresh token was presented to {@code /token}, live or dead. */
     private final Map<String, Integer> refreshUses = new HashMap<>();
+    private final java.util.List<FakeKeap.Reuse> reuses = new java.util.ArrayList<>();
+    private final java.util.Set<String> undelivered = new java.util.HashSet<>();
     private String latestRefreshToken;
     private Duration accessTokenLifetime = DEFAULT_ACCESS_TOKEN_LIFETIME;
     private String tenant = DEFAULT_TENANT;
@@ -182,8 +184,8 @@ final class FakeCredentials {
     /** Rotates: the presented refresh token dies and a new access/refresh pair is returned. */
     synchronized Grant refresh(String clientId, String clientSecret, String refreshToken) throws Rejected {
         checkClient(clientId, clientSecret);
-        if (refreshToken != null) {
-            refreshUses.merge(refreshToken, 1, Integer::sum);
+        if (refreshToken != null && refreshUses.merge(refreshToken, 1, Integer::sum) > 1) {
+            reuses.add(new FakeKeap.Reuse(java.time.Instant.now(), undelivered.contains(refreshToken)));
         }
         String owner = refreshToken == null ? null : refreshTokens.get(refreshToken);
         if (owner == null || !owner.equals(clientId)) {
@@ -191,6 +193,18 @@ final class FakeCredentials {
         }
         refreshTokens.remove(refreshToken);
         return newGrant(clientId);
+    }
+
+    /** Every refresh token presented again after its first use, oldest first. */
+    synchronized java.util.List<FakeKeap.Reuse> refreshTokenReuses() {
+        return java.util.List.copyOf(reuses);
+    }
+
+    /** The answer rotating {@code refreshToken} could not be written: its client never got the new pair. */
+    synchronized void answerUndelivered(String refreshToken) {
+        if (refreshToken != null) {
+            undelivered.add(refreshToken);
+        }
     }
 
     /** The most uses any one refresh token has had (0 when none was presented). */
@@ -204,6 +218,8 @@ final class FakeCredentials {
         refreshTokens.clear();
         codes.clear();
         refreshUses.clear();
+        reuses.clear();
+        undelivered.clear();
         latestRefreshToken = null;
     }
 

@@ -174,6 +174,18 @@ public final class FakeKeap implements AutoCloseable {
         return credentials.mostUsesOfOneRefreshToken();
     }
 
+    /**
+     * A refresh token presented again after its first use, and whether the answer to that first use never
+     * reached its client (it went away, e.g. killed, between sending the token and reading the new pair).
+     */
+    public record Reuse(java.time.Instant at, boolean firstAnswerUndelivered) {
+    }
+
+    /** Every refresh token presented again after its first use, oldest first (Keap's rule: never). */
+    public List<Reuse> refreshTokenReuses() {
+        return credentials.refreshTokenReuses();
+    }
+
     /** Requests to {@code /token} of any kind since start or {@link #clear()}. */
     public int tokenCalls() {
         return tokens.tokenCalls();
@@ -213,7 +225,17 @@ public final class FakeKeap implements AutoCloseable {
         outage.failWith(status);
     }
 
-    /** API calls are answered normally again. */
+    /** Every API call waits {@code latency} before its answer (Keap slow); {@link #recover()} ends it. */
+    public void setApiLatency(Duration latency) {
+        outage.setLatency(latency);
+    }
+
+    /** The next {@code count} API calls are dropped without an answer (connection closed before a status line). */
+    public void resetNextApiCalls(int count) {
+        outage.resetNext(count);
+    }
+
+    /** API calls are answered normally again (no failure status, latency or resets). */
     public void recover() {
         outage.recover();
     }

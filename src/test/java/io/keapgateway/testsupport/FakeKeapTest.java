@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,6 +79,36 @@ class FakeKeapTest {
         fake.expireAccessTokens();
         assertFault(send(withBearer("/crm/rest/v1/contacts", accessToken)),
                 401, "keymanagement.service.access_token_expired", "Invalid access token");
+    }
+
+    /** The soak's Keap faults: slow answers, and connections dropped without an answer, until recover(). */
+    @Test
+    void apiCallsCanBeSlowedAndDropped() throws Exception {
+        fake.setApiLatency(Duration.ofMillis(300));
+        long start = System.nanoTime();
+        assertEquals(200, send(withKey("/crm/rest/v1/contacts")).statusCode());
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(300).toNanos(), "answered after the latency");
+        fake.resetNextApiCalls(1);
+        // A POST: the JDK client sends a GET again on a connection closed before any answer, once.
+        assertThrows(IOException.class, () -> send(withKey("/crm/rest/v2/contacts").POST(BodyPublishers.ofString("{}"))),
+                "dropped without an answer");
+        assertEquals(200, send(withKey("/crm/rest/v1/contacts")).statusCode(), "only the next call is dropped");
+        fake.resetNextApiCalls(3);
+        fake.recover();
+        assertEquals(200, send(withKey("/crm/rest/v1/contacts")).statusCode(), "recover() ends every fault");
+    }
+
+    /** Every refresh token presented again is recorded, and whether its first answer never reached its client. */
+    @Test
+    void refreshTokenReusesAreRecorded() throws Exception {
+        String original = fake.seedGrant(CLIENT);
+        refresh(original);
+        assertTrue(fake.refreshTokenReuses().isEmpty());
+        HttpResponse<String> again = send(tokenRequest("grant_type=refresh_token&refresh_token="
+                + URLEncoder.encode(original, StandardCharsets.UTF_8), true));
+        assertEquals(400, again.statusCode());
+        assertEquals(1, fake.refreshTokenReuses().size());
+        assertFalse(fake.refreshTokenReuses().get(0).firstAnswerUndelivered(), "the first answer was read");
     }
 
     @Test

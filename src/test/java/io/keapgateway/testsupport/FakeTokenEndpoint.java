@@ -94,12 +94,18 @@ final class FakeTokenEndpoint {
                 default -> throw new Rejected(400, "unsupported_grant_type", "Unsupported grant type");
             };
             ex.getResponseHeaders().set("Cache-Control", "no-store");
-            FakeHttp.json(ex, 200, FakeJson.object(
-                    "access_token", grant.accessToken(),
-                    "token_type", "bearer",
-                    "expires_in", grant.expiresIn(),
-                    "refresh_token", grant.refreshToken(),
-                    "scope", grant.scope()));
+            try {
+                FakeHttp.json(ex, 200, FakeJson.object(
+                        "access_token", grant.accessToken(),
+                        "token_type", "bearer",
+                        "expires_in", grant.expiresIn(),
+                        "refresh_token", grant.refreshToken(),
+                        "scope", grant.scope()));
+            } catch (IOException clientGone) {
+                // Rotated all the same, as Keap does: the client that went away never learns the new pair.
+                credentials.answerUndelivered(form.get("refresh_token"));
+                throw clientGone;
+            }
         } catch (Rejected rejected) {
             FakeHttp.json(ex, rejected.status, FakeJson.oauthError(rejected.error, rejected.description));
         }

@@ -93,6 +93,31 @@ public final class RedisServerProcess implements AutoCloseable {
         process = null;
     }
 
+    /** Kills the server (SIGKILL: no shutdown save) and waits until the process has exited. */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        try {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Stops the server and deletes what it kept, so that its next {@link #start()} comes back empty. */
+    public synchronized void stopAndForget() throws IOException {
+        stop();
+        if (directory != null) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).filter(f -> !f.equals(directory)).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
     /** Stops the server and deletes its data. */
     @Override
     public void close() throws IOException {

@@ -43,6 +43,7 @@ class GrantCustodyIT {
     static void startReplicas() throws Exception {
         replicas = new Replicas(3, Map.of(
                 "KEAP_GATEWAY_OAUTH_REFRESH_CHECK_INTERVAL", "1h",
+                "KEAP_GATEWAY_OAUTH_MIN_REFRESH_INTERVAL", "1s",
                 "KEAP_GATEWAY_OAUTH_LEASE_TTL", LEASE.toSeconds() + "s",
                 "KEAP_GATEWAY_OAUTH_TOKEN_TIMEOUT", WAIT.toSeconds() + "s",
                 "KEAP_GATEWAY_OAUTH_TOKEN_CALL_LIMIT", "60s",
@@ -208,7 +209,11 @@ class GrantCustodyIT {
     private static String connectWithAnExpiredAccessToken() {
         replicas.keap.setAccessTokenLifetime(Duration.ofSeconds(1));
         replicas.adoptGrant();
+        Instant adopted = Instant.now();
         String key = replicas.issueKeyKnownEverywhere(0);
+        // A grant refreshed within min-refresh-interval (1 s here) is not refreshed again, expired or not.
+        Replicas.awaitTrue("the grant is older than min-refresh-interval", Duration.ofSeconds(5),
+                () -> Instant.now().isAfter(adopted.plusMillis(1200)));
         replicas.keap.clear();
         return key;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keapgateway.testsupport.RedisServerProcess;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,11 +32,15 @@ class RedisOutageNearExpiryIT {
     @Test
     void aTokenInItsRefreshMarginIsServedThroughAnOutageAndOnlyAnExpiredOneGets502() throws Exception {
         server = RedisServerProcess.startDurableOnFreePort();
+        // Due through its age (max-grant-age 2 s), not its expiry: every request wants a refresh, none can be made.
         replicas = new Replicas(1, Map.of("KEAP_GATEWAY_OAUTH_REFRESH_CHECK_INTERVAL", "1h",
-                "KEAP_GATEWAY_OAUTH_REFRESH_MARGIN", "2h"), server.uri());
-        replicas.keap.setAccessTokenLifetime(Duration.ofHours(1)); // inside the margin from the start
+                "KEAP_GATEWAY_OAUTH_MAX_GRANT_AGE", "2s", "KEAP_GATEWAY_OAUTH_MIN_REFRESH_INTERVAL", "1s"), server.uri());
+        replicas.keap.setAccessTokenLifetime(Duration.ofHours(1));
         replicas.adoptGrant();
+        Instant adopted = Instant.now();
         String key = replicas.issueKeyKnownEverywhere(0);
+        Replicas.awaitTrue("the grant is due by its age", Duration.ofSeconds(10),
+                () -> Instant.now().isAfter(adopted.plusMillis(2200)));
         replicas.awaitTokenCallsQuiet(Duration.ofSeconds(2)); // the key check's background refresh, if any, is done
         replicas.keap.clear();
 
@@ -50,7 +55,10 @@ class RedisOutageNearExpiryIT {
         server.start();
         replicas.keap.setAccessTokenLifetime(Duration.ofSeconds(1)); // the next pair is expired on arrival
         replicas.client.adminJson("POST", replicas.url(0) + "/admin/connections/default/refresh", null, 200);
+        Instant refreshed = Instant.now();
         server.stop();
+        Replicas.awaitTrue("Keap's 1 s token has expired", Duration.ofSeconds(5),
+                () -> Instant.now().isAfter(refreshed.plusMillis(1200)));
         HttpResponse<String> expired = replicas.client.proxiedGet(replicas.url(0) + "/crm/rest/v1/contacts", key)
                 .get(30, SECONDS);
         assertEquals(502, expired.statusCode(), expired.body());

@@ -40,13 +40,16 @@ class ShutdownDuringRefreshIT {
     void aReplicaStoppedDuringItsRefreshSavesThePairBeforeItExits() throws Exception {
         replicas = new Replicas(2, Map.of("KEAP_GATEWAY_OAUTH_REFRESH_CHECK_INTERVAL", "1h",
                 "KEAP_GATEWAY_OAUTH_LEASE_TTL", "2s", "KEAP_GATEWAY_OAUTH_TOKEN_TIMEOUT", "3s",
-                "KEAP_GATEWAY_OAUTH_TOKEN_CALL_LIMIT", "60s", "KEAP_GATEWAY_OAUTH_REFRESH_MARGIN", "2h"));
+                "KEAP_GATEWAY_OAUTH_TOKEN_CALL_LIMIT", "60s", "KEAP_GATEWAY_OAUTH_MAX_GRANT_AGE", "4s",
+                "KEAP_GATEWAY_OAUTH_MIN_REFRESH_INTERVAL", "1s"));
         FakeKeap keap = replicas.keap;
-        // Due but not expired: a request is served at once and the refresh runs in the background.
-        keap.setAccessTokenLifetime(Duration.ofHours(1));
+        // Due (by its age, max-grant-age 4 s) but not expired: a request is served at once and the refresh runs
+        // in the background.
         replicas.adoptGrant();
+        Instant adopted = Instant.now();
         String key = replicas.issueKeyKnownEverywhere(0);
-        keap.setAccessTokenLifetime(Duration.ofHours(24));
+        Replicas.awaitTrue("the grant is due by its age", Duration.ofSeconds(10),
+                () -> Instant.now().isAfter(adopted.plusMillis(4200)));
         String issued = keap.currentRefreshToken();
         long before = storedVersion();
         keap.clear();
