@@ -72,6 +72,7 @@ class StalledHolderTest {
         lease.release(stalled); // ... which lapses while the replica is frozen
 
         int refreshesBefore = keap.refreshCalls();
+        int reusesBefore = keap.refreshTokenReuses().size(); // the fake is shared: other tests replay tokens on purpose
         custody.refreshNow(connection, "test"); // another replica refreshes N: N+1 saved, N's record dropped
         assertEquals(refreshesBefore + 1, keap.refreshCalls());
 
@@ -81,7 +82,7 @@ class StalledHolderTest {
                 .await().atMost(Duration.ofSeconds(10));
 
         assertEquals(refreshesBefore + 1, keap.refreshCalls(), "the stalled replica sent N's refresh token again");
-        assertTrue(keap.mostUsesOfOneRefreshToken() <= 1, "a refresh token reached Keap twice");
+        assertEquals(reusesBefore, keap.refreshTokenReuses().size(), "a refresh token reached Keap twice");
         // It waits for the newer grant instead (Renewal turns this into HolderWait, which finds N+1 stored).
         assertInstanceOf(LeaseHolder.ExchangeInProgress.class, outcome);
         assertEquals("connected", custody.status(name).status());
