@@ -457,7 +457,7 @@ public interface GatewayConfig {
         /** The webhook channel. */
         Webhook webhook();
 
-        /** The e-mail channel; the SMTP server is Quarkus' mailer ({@code QUARKUS_MAILER_HOST}, ...). */
+        /** The e-mail channel and its SMTP server. */
         Email email();
 
         /** The console's address put in every message; unset: {@code public-url} plus {@code /console}. */
@@ -518,10 +518,40 @@ public interface GatewayConfig {
             slack
         }
 
-        /** E-mail over SMTP, through Quarkus' mailer. */
+        /** E-mail over SMTP, through Vert.x's mail client (the one Quarkus' mailer is built on). */
         interface Email {
-            /** Recipients, comma-separated; unset: no e-mail. The sender is {@code QUARKUS_MAILER_FROM}. */
+            /** Recipients, comma-separated; unset: no e-mail. */
             Optional<java.util.List<String>> to();
+
+            /** The sender address; required with {@link #to()}. */
+            Optional<String> from();
+
+            /** The SMTP server. */
+            @WithDefault("localhost")
+            String host();
+
+            /** The SMTP port: 25, 587 with STARTTLS, 465 with TLS. */
+            @WithDefault("25")
+            int port();
+
+            /** SMTP login, if the server asks for one. */
+            Optional<String> username();
+
+            /** SMTP password (keep it in the Secret). */
+            Optional<String> password();
+
+            /** TLS from the first byte (SMTPS, usually port 465). */
+            @WithDefault("false")
+            boolean tls();
+
+            /** STARTTLS: {@code DISABLED}, {@code OPTIONAL} (when the server offers it) or {@code REQUIRED}. */
+            @WithDefault("OPTIONAL")
+            StartTls startTls();
+        }
+
+        /** Whether the SMTP connection is upgraded with STARTTLS. */
+        enum StartTls {
+            DISABLED, OPTIONAL, REQUIRED
         }
 
         /** How a message a channel refused or did not answer is retried. */

@@ -1,7 +1,6 @@
 package io.keapgateway.notify;
 
 import io.keapgateway.config.GatewayConfig;
-import io.quarkus.mailer.reactive.ReactiveMailer;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.core.Vertx;
@@ -11,8 +10,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,7 +26,7 @@ public class Channels {
      * A channel as {@code GET /admin/info} shows it: whether it is set and where it sends, never a secret nor a
      * webhook URL's path (Slack's, for one, is its secret).
      *
-     * @param host the webhook's host, or the SMTP server ({@code QUARKUS_MAILER_HOST})
+     * @param host the webhook's host, or the SMTP server ({@code KEAP_GATEWAY_NOTIFY_EMAIL_HOST})
      * @param format the webhook's format, {@code json} or {@code slack}
      * @param signed whether webhook messages carry {@code X-Keap-Gateway-Signature}
      * @param to the e-mail recipients
@@ -42,9 +39,7 @@ public class Channels {
     private final List<Channel> channels = new ArrayList<>();
     private final List<ChannelInfo> described = new ArrayList<>();
 
-    Channels(GatewayConfig config, Vertx vertx, ReactiveMailer mailer, Clock clock,
-            @ConfigProperty(name = "quarkus.mailer.from") Optional<String> from,
-            @ConfigProperty(name = "quarkus.mailer.host") Optional<String> smtpHost) {
+    Channels(GatewayConfig config, Vertx vertx, Clock clock) {
         GatewayConfig.Notify notify = config.notifications();
         GatewayConfig.Notify.Webhook webhook = notify.webhook();
         if (webhook.url().isPresent()) {
@@ -59,13 +54,14 @@ public class Channels {
         List<String> to = notify.email().to().orElse(List.of()).stream().map(String::trim)
                 .filter(address -> !address.isEmpty()).toList();
         if (!to.isEmpty()) {
-            if (from.isEmpty() || from.get().isBlank()) {
-                throw new IllegalStateException("KEAP_GATEWAY_NOTIFY_EMAIL_TO is set but QUARKUS_MAILER_FROM is not:"
-                        + " e-mail needs a sender address");
+            GatewayConfig.Notify.Email email = notify.email();
+            if (email.from().filter(from -> !from.isBlank()).isEmpty()) {
+                throw new IllegalStateException("KEAP_GATEWAY_NOTIFY_EMAIL_TO is set but KEAP_GATEWAY_NOTIFY_EMAIL_FROM"
+                        + " is not: e-mail needs a sender address");
             }
-            MailChannel channel = new MailChannel(mailer, to);
+            MailChannel channel = new MailChannel(io.vertx.mutiny.core.Vertx.newInstance(vertx), email, to);
             channels.add(channel);
-            described.add(new ChannelInfo("email", true, smtpHost.orElse("localhost"), null, null, to));
+            described.add(new ChannelInfo("email", true, email.host(), null, null, to));
         } else {
             described.add(new ChannelInfo("email", false, null, null, null, null));
         }

@@ -1,21 +1,33 @@
 package io.keapgateway.notify;
 
-import io.quarkus.mailer.Mail;
-import io.quarkus.mailer.reactive.ReactiveMailer;
+import io.keapgateway.config.GatewayConfig;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.mail.LoginOption;
+import io.vertx.ext.mail.MailConfig;
+import io.vertx.ext.mail.MailMessage;
+import io.vertx.ext.mail.StartTLSOptions;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.ext.mail.MailClient;
 import java.util.List;
 
 /**
- * Sends each message as a plain-text e-mail through Quarkus' mailer (its SMTP settings are Quarkus' own,
- * {@code QUARKUS_MAILER_*}). The SMTP server taking the message is a delivery.
+ * Sends each message as a plain-text e-mail through Vert.x's mail client, the client Quarkus' mailer is built on
+ * (the mailer itself brings Qute, whose dev-mode debugger this project's Maven mirror does not serve, so
+ * {@code quarkus:dev} could not start). The SMTP server taking the message is a delivery.
  */
 final class MailChannel implements Channel {
 
-    private final ReactiveMailer mailer;
+    private final MailClient client;
+    private final String from;
     private final List<String> to;
 
-    MailChannel(ReactiveMailer mailer, List<String> to) {
-        this.mailer = mailer;
+    MailChannel(Vertx vertx, GatewayConfig.Notify.Email email, List<String> to) {
+        MailConfig config = new MailConfig().setHostname(email.host()).setPort(email.port()).setSsl(email.tls())
+                .setStarttls(StartTLSOptions.valueOf(email.startTls().name()));
+        email.username().ifPresent(user -> config.setUsername(user).setPassword(email.password().orElse(""))
+                .setLogin(LoginOption.REQUIRED));
+        this.client = MailClient.createShared(vertx, config, "keap-gateway-notify");
+        this.from = email.from().orElseThrow();
         this.to = List.copyOf(to);
     }
 
@@ -26,8 +38,8 @@ final class MailChannel implements Channel {
 
     @Override
     public Uni<Void> send(Notice notice) {
-        Mail mail = new Mail().setTo(to).setSubject(subject(notice)).setText(text(notice));
-        return mailer.send(mail);
+        MailMessage mail = new MailMessage().setFrom(from).setTo(to).setSubject(subject(notice)).setText(text(notice));
+        return client.sendMail(mail).replaceWithVoid();
     }
 
     @Override

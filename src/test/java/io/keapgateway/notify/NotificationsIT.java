@@ -78,9 +78,9 @@ class NotificationsIT {
         env.put("KEAP_GATEWAY_LIMITS_KEY_BURST", "500");
         env.put("KEAP_GATEWAY_LIMITS_CONNECTION_RATE", "500");
         env.put("KEAP_GATEWAY_LIMITS_CONNECTION_BURST", "500");
-        env.put("QUARKUS_MAILER_HOST", "127.0.0.1");
-        env.put("QUARKUS_MAILER_PORT", Integer.toString(smtp.port()));
-        env.put("QUARKUS_MAILER_FROM", "gateway@example.com");
+        env.put("KEAP_GATEWAY_NOTIFY_EMAIL_HOST", "127.0.0.1");
+        env.put("KEAP_GATEWAY_NOTIFY_EMAIL_PORT", Integer.toString(smtp.port()));
+        env.put("KEAP_GATEWAY_NOTIFY_EMAIL_FROM", "gateway@example.com");
         List<CompletableFuture<GatewayProcess>> starting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             starting.add(CompletableFuture.supplyAsync(() -> {
@@ -270,7 +270,7 @@ class NotificationsIT {
                 GatewayProcess second = GatewayProcess.launch(shortSecret)) {
             assertThat(first.awaitExit(Duration.ofSeconds(60))).isNotIn(0, -1);
             assertThat(second.awaitExit(Duration.ofSeconds(60))).isNotIn(0, -1);
-            assertThat(first.logs()).contains("KEAP_GATEWAY_NOTIFY_EMAIL_TO is set but QUARKUS_MAILER_FROM is not");
+            assertThat(first.logs()).contains("KEAP_GATEWAY_NOTIFY_EMAIL_TO is set but KEAP_GATEWAY_NOTIFY_EMAIL_FROM is not");
             assertThat(second.logs()).contains("KEAP_GATEWAY_NOTIFY_WEBHOOK_SECRET must be at least 16 characters");
         }
     }
