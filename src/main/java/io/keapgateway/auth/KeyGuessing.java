@@ -5,6 +5,7 @@ import io.keapgateway.error.ErrorCode;
 import io.keapgateway.error.GatewayException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.InetAddress;
@@ -28,6 +29,7 @@ import org.jboss.logging.Logger;
  * forgotten, so that new addresses are always counted.
  */
 @Singleton // no client proxy: it serves every proxied request (docs/benchmarks.md "What the profile changed")
+@Startup // its counter exists at 0 from the start: Prometheus' increase() does not see a first block that creates it
 public class KeyGuessing {
 
     /** Micrometer counter of addresses blocked (one per block). */
