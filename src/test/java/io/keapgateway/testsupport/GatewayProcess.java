@@ -53,14 +53,20 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** Starts a replica and waits until it is ready. */
     public static GatewayProcess start(Map<String, String> environment) throws IOException, InterruptedException {
-        GatewayProcess gateway = launch(environment);
-        try {
-            gateway.awaitReady(Duration.ofSeconds(150)); // several replicas starting at once on a loaded machine
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            gateway.kill(); // a replica that never became ready must not outlive the test
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            GatewayProcess gateway = launch(environment);
+            try {
+                gateway.awaitReady(Duration.ofSeconds(150)); // several replicas starting at once on a loaded machine
+                return gateway;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                gateway.kill(); // a replica that never became ready must not outlive the test
+                // A port found free was taken by another process before the replica bound it: new ports, once more.
+                if (attempt < 3 && !gateway.isAlive() && gateway.logs().contains("Address already in use")) {
+                    continue;
+                }
+                throw e;
+            }
         }
-        return gateway;
     }
 
     /**
