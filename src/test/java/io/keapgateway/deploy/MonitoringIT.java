@@ -12,15 +12,12 @@ import io.keapgateway.testsupport.RedisServerProcess;
 import io.keapgateway.testsupport.TestRun;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +43,6 @@ class MonitoringIT {
 
     private static final Duration SERIES_WAIT = Duration.ofSeconds(30);
     private static final GatewayClient CLIENT = new GatewayClient();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Instant began;
     private static MonitoringKit kit;
@@ -224,15 +220,7 @@ class MonitoringIT {
     }
 
     private static void stealTheRotation() throws Exception {
-        String form = "grant_type=refresh_token&refresh_token="
-                + URLEncoder.encode(keap.currentRefreshToken(), StandardCharsets.UTF_8);
-        String basic = Base64.getEncoder().encodeToString(
-                (FakeKeapResource.CLIENT_ID + ":" + FakeKeapResource.CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(keap.baseUrl() + "/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Authorization", "Basic " + basic)
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        keap.rotateBehindTheGatewaysBack(FakeKeapResource.CLIENT_ID, FakeKeapResource.CLIENT_SECRET);
     }
 
     /** An answer of Prometheus' query API that succeeded, with neither error nor warnings. */

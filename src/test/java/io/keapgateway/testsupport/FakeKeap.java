@@ -138,6 +138,27 @@ public final class FakeKeap implements AutoCloseable {
         return credentials.currentRefreshToken();
     }
 
+    /**
+     * Refreshes the current grant of {@code clientId} through the token endpoint, behind the gateway's back, as a
+     * second integration sharing the grant would: the gateway's refresh token is rotated away.
+     */
+    public void rotateBehindTheGatewaysBack(String clientId, String clientSecret) throws IOException, InterruptedException {
+        String form = "grant_type=refresh_token&refresh_token="
+                + java.net.URLEncoder.encode(currentRefreshToken(), java.nio.charset.StandardCharsets.UTF_8);
+        String basic = java.util.Base64.getEncoder().encodeToString(
+                (clientId + ":" + clientSecret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "/token"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Authorization", "Basic " + basic)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("the fake's token endpoint answered " + response.statusCode() + ": "
+                    + response.body());
+        }
+    }
+
     /** Makes every access token issued so far expired (401 {@code access_token_expired}). */
     public void expireAccessTokens() {
         credentials.expireAccessTokens();

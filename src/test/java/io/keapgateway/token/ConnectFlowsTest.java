@@ -15,12 +15,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.net.URI;
 import java.net.URL;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +26,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(FakeKeapResource.class)
 class ConnectFlowsTest extends OAuthConnectionTestBase {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** Resolved against the management root, which is {@code /q}. */
     @TestHTTPResource(value = "/health", management = true)
@@ -206,14 +199,6 @@ class ConnectFlowsTest extends OAuthConnectionTestBase {
 
     /** Refreshes the gateway's grant behind its back, as a second integration sharing the grant would. */
     private void stealTheRotation() throws Exception {
-        String form = "grant_type=refresh_token&refresh_token="
-                + URLEncoder.encode(keap.currentRefreshToken(), StandardCharsets.UTF_8);
-        String basic = Base64.getEncoder().encodeToString(
-                (FakeKeapResource.CLIENT_ID + ":" + FakeKeapResource.CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(keap.baseUrl() + "/token"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Authorization", "Basic " + basic)
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), response.body());
+        keap.rotateBehindTheGatewaysBack(FakeKeapResource.CLIENT_ID, FakeKeapResource.CLIENT_SECRET);
     }
 }
